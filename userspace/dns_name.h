@@ -17,7 +17,8 @@
 int dns_name_len(const uint8_t *name, size_t max);
 
 /* Presentation to wire: \X and \DDD escapes, "@" for origin; a name without a
- * trailing dot is relative to origin (NULL origin: -EINVAL). Returns the length. */
+ * trailing dot is relative to origin (NULL origin: -EINVAL). Returns the length;
+ * -EINVAL for bad syntax, -EMSGSIZE for a label over 63, -ENAMETOOLONG over 255. */
 int dns_name_from_text(uint8_t out[DNS_NAME_MAX], const char *text, size_t len,
 		       const uint8_t *origin);
 
