@@ -41,7 +41,7 @@ CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all clean test unit-test selftest vm-test bench fuzz
+.PHONY: all clean test unit-test selftest vm-test bench fuzz demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -87,6 +87,10 @@ unit-test: $(TEST_BINS)
 
 selftest: all
 	$(Q)selftests/run.sh
+
+# The README's first command: the demo zone served in a namespace pair, queried.
+demo: all
+	$(Q)scripts/demo.sh
 
 # The same selftests under Debian's 6.1 LTS kernel, when QEMU is installed.
 vm-test: all
