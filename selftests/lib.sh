@@ -241,6 +241,12 @@ run_tests() {
 		"$ksft_skip") echo "SKIP: $script: $t"; skip=$((skip + 1)) ;;
 		*) echo "FAIL: $script: $t"; failed=$((failed + 1)) ;;
 		esac
+		# A failed test may leave its daemon: the next one starts afresh.
+		if [ "$ret" -ne 0 ] && [ -n "$DAEMON_PID" ]; then
+			kill -KILL "$DAEMON_PID" 2>/dev/null
+			wait "$DAEMON_PID" 2>/dev/null
+			DAEMON_PID=
+		fi
 	done
 	[ "$failed" -eq 0 ]
 }

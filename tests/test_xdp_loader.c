@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -187,6 +188,87 @@ static void test_replace_pins(void **state)
 	assert_int_equal(xdp_prog_on("tl0"), 0);
 }
 
+/* A nameserved killed before it could detach leaves its program on the link
+ * and its pins; the next one takes both over. */
+static void test_reclaim_after_crash(void **state)
+{
+	struct xdp_loader_opts o = { .instance = instance };
+	struct xdp_loader *xl = NULL;
+	char path[256];
+	__u32 old_id;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (xdp_loader_open(&xl, &o) || xdp_loader_attach(xl, "tl0"))
+			_exit(1);
+		_exit(0);	/* crash: no xdp_loader_close */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	old_id = xdp_prog_on("tl0");
+	assert_int_not_equal(old_id, 0);
+	pin_path(path, sizeof(path), instance, "counters");
+	assert_true(exists(path));
+
+	assert_int_equal(xdp_loader_open(&xl, &o), 0);
+	assert_int_equal(xdp_loader_attach(xl, "tl0"), 0);
+	assert_int_not_equal(xdp_prog_on("tl0"), 0);
+	assert_int_not_equal(xdp_prog_on("tl0"), old_id);
+	xdp_loader_close(xl);
+	assert_int_equal(xdp_prog_on("tl0"), 0);
+	assert_false(exists(path));
+}
+
+/* A live instance on the link is not taken over. */
+static void test_busy_when_live(void **state)
+{
+	struct xdp_loader_opts o = { .instance = instance };
+	char other[48];
+	struct xdp_loader *xl = NULL;
+	int ready[2], done[2], status;
+	char c;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(done[1]);
+		if (xdp_loader_open(&xl, &o) || xdp_loader_attach(xl, "tl2"))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		if (read(done[0], &c, 1) < 0)	/* until the parent closes it */
+			_exit(1);
+		xdp_loader_close(xl);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+
+	snprintf(other, sizeof(other), "%s-b", instance);
+	o.instance = other;
+	assert_int_equal(xdp_loader_open(&xl, &o), 0);
+	assert_int_equal(xdp_loader_attach(xl, "tl2"), -EBUSY);
+	assert_int_equal(xdp_loader_attach(xl, "tl3"), 0);
+	xdp_loader_close(xl);
+
+	close(done[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(xdp_prog_on("tl2"), 0);
+	assert_int_equal(xdp_prog_on("tl3"), 0);
+	close(ready[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +276,8 @@ int main(void)
 		cmocka_unit_test(test_pins_attach_close),
 		cmocka_unit_test(test_generic_mode),
 		cmocka_unit_test(test_replace_pins),
+		cmocka_unit_test(test_reclaim_after_crash),
+		cmocka_unit_test(test_busy_when_live),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Loads the XDP responder, attaches it with libxdp (through the dispatcher when
  * the kernel supports it, directly otherwise) and pins its maps per instance. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -219,6 +220,57 @@ static __u32 fd_map_id(int fd)
 	return info.id;
 }
 
+/* Another process holding a file descriptor of program prog_id, or 0: a live
+ * nameserved keeps its program open, a crashed one does not. We skip
+ * ourselves, since libxdp opened the program to show it to us. */
+static pid_t prog_holder(__u32 prog_id)
+{
+	char path[PATH_MAX], link[64], line[128];
+	struct dirent *p, *f;
+	DIR *proc, *fds;
+	pid_t pid = 0, self = getpid();
+	FILE *info;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while (!pid && (p = readdir(proc))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9' || atoi(p->d_name) == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!pid && (f = readdir(fds))) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name, f->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n < 0)
+				continue;
+			link[n] = '\0';
+			if (strcmp(link, "anon_inode:bpf-prog"))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", p->d_name, f->d_name);
+			info = fopen(path, "r");
+			if (!info)
+				continue;
+			while (fgets(line, sizeof(line), info)) {
+				unsigned int id;
+
+				if (sscanf(line, "prog_id: %u", &id) == 1 && id == prog_id) {
+					pid = atoi(p->d_name);
+					break;
+				}
+			}
+			fclose(info);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return pid;
+}
+
 /* The maps other tools read: the answer tiers and the counters. */
 static struct bpf_map *pinned_map(const struct xdp_dns_bpf *skel, int i)
 {
@@ -246,6 +298,7 @@ static int remove_old_pins(const struct xdp_loader *xl)
 	struct bpf_map *map;
 	__u32 prog_id = 0;
 	bool found = false;
+	pid_t holder;
 	int i, fd, err;
 
 	for (i = 0; (map = pinned_map(xl->maps, i)); i++) {
@@ -267,9 +320,10 @@ static int remove_old_pins(const struct xdp_loader *xl)
 			return err;
 		}
 	}
-	if (prog_id)
-		log_warn("xdp: instance %s is in use by a running program (id %u); replacing its pins",
-			 xl->instance, prog_id);
+	holder = prog_id ? prog_holder(prog_id) : 0;
+	if (holder)
+		log_warn("xdp: instance %s is in use by process %d (prog id %u); replacing its pins",
+			 xl->instance, (int)holder, prog_id);
 	else if (found)
 		log_info("xdp: replacing stale pins of instance %s", xl->instance);
 	return 0;
@@ -464,6 +518,51 @@ static const char *attach_path(int ifindex)
 	return path;
 }
 
+/*
+ * Without the dispatcher an XDP program outlives the process that attached
+ * it. An xdp_dns nobody holds any more was left by a nameserved that died
+ * without cleaning up: take it off, so a restart after a crash works. One a
+ * live process holds is another instance's: refuse.
+ */
+static int reclaim_leftover(int ifindex, const char *ifname)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *prog = NULL;
+	int err = 0;
+	pid_t pid;
+
+	if (!mp || libxdp_get_error(mp))
+		return 0;
+	for (;;) {
+		prog = xdp_multiprog__is_legacy(mp) ?
+			(prog ? NULL : xdp_multiprog__main_prog(mp)) :
+			xdp_multiprog__next_prog(prog, mp);
+		if (!prog)
+			break;
+		if (strcmp(xdp_program__name(prog), XDP_LOADER_PROG))
+			continue;
+		pid = prog_holder(xdp_program__id(prog));
+		if (pid) {
+			log_err("xdp: attach %s: %s (prog id %u) of process %d is attached already",
+				ifname, XDP_LOADER_PROG, xdp_program__id(prog), (int)pid);
+			err = -EBUSY;
+			break;
+		}
+		log_warn("xdp: %s: detaching %s (prog id %u) left by a process that is gone",
+			 ifname, XDP_LOADER_PROG, xdp_program__id(prog));
+		capture_start();
+		err = xdp_program__detach(prog, ifindex, xdp_multiprog__attach_mode(mp), 0);
+		capture_stop(err ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG);
+		if (err) {
+			log_err("xdp: %s: detach leftover prog id %u: %s", ifname,
+				xdp_program__id(prog), strerror(-err));
+			break;
+		}
+	}
+	xdp_multiprog__close(mp);
+	return err;
+}
+
 static int attach_mode(struct xdp_loader *xl, int ifindex, enum xdp_attach_mode mode)
 {
 	int err;
@@ -498,6 +597,10 @@ int xdp_loader_attach(struct xdp_loader *xl, const char *ifname)
 		log_err("xdp: attach %s: more than %d interfaces", ifname, XDP_LOADER_IFACES_MAX);
 		return -E2BIG;
 	}
+
+	err = reclaim_leftover(ifindex, ifname);
+	if (err)
+		return err;
 
 	mode = xl->mode == XDP_LOADER_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	err = attach_mode(xl, ifindex, mode);
