@@ -18,8 +18,6 @@
 #define MS_BUCKETS_MIN	1024
 #define MS_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in libc's errno.h */
 
-static const unsigned int ms_tier_size[FP_TIERS] = { FP_TIER_0, FP_TIER_1, FP_TIER_2, FP_TIER_3 };
-
 struct ms_entry {
 	struct ms_entry	*next;
 	uint64_t	hash;
@@ -49,11 +47,6 @@ struct map_sync {
 	bool		no_batch;	/* the kernel refused a batch op once */
 	struct ms_batch	batch[FP_TIERS];
 };
-
-static size_t key_size(int tier)
-{
-	return 4 + ms_tier_size[tier];
-}
 
 /* FNV-1a, 64 bits; never 0, which means "unknown" for values. */
 static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
@@ -134,7 +127,7 @@ int map_sync_new(struct map_sync **out, const int *answer_fds)
 		goto err;
 	for (i = 0; i < FP_TIERS; i++) {
 		ms->fds[i] = answer_fds[i];
-		ms->batch[i].keys = calloc(MS_BATCH, key_size(i));
+		ms->batch[i].keys = calloc(MS_BATCH, fp_key_size(i));
 		ms->batch[i].vals = calloc(MS_BATCH, sizeof(struct fp_answer));
 		ms->batch[i].ents = calloc(MS_BATCH, sizeof(struct ms_entry *));
 		if (!ms->batch[i].keys || !ms->batch[i].vals || !ms->batch[i].ents)
@@ -179,7 +172,7 @@ static bool batch_unsupported(int err)
 static int ms_flush(struct map_sync *ms, int tier)
 {
 	struct ms_batch *b = &ms->batch[tier];
-	size_t ks = key_size(tier);
+	size_t ks = fp_key_size(tier);
 	unsigned int done = 0, i;
 	int err = 0;
 
@@ -205,7 +198,7 @@ static int ms_flush(struct map_sync *ms, int tier)
 	for (i = done; i < b->n; i++) {
 		if (bpf_map_update_elem(ms->fds[tier], b->keys + i * ks, &b->vals[i], BPF_ANY)) {
 			err = -errno;
-			log_warn("answers map %u: update: %s", ms_tier_size[tier], strerror(-err));
+			log_warn("answers map %d: update: %s", tier, strerror(-err));
 			break;
 		}
 	}
@@ -284,7 +277,7 @@ int map_sync_put(const struct fastpath_entry *e, void *ctx)
 	ent->val_hash = vh;
 
 	b = &ms->batch[tier];
-	memcpy(b->keys + b->n * key_size(tier), &key, key_size(tier));
+	memcpy(b->keys + b->n * fp_key_size(tier), &key, fp_key_size(tier));
 	b->vals[b->n] = val;
 	b->ents[b->n] = ent;
 	if (++b->n == MS_BATCH)
@@ -297,7 +290,7 @@ int map_sync_put(const struct fastpath_entry *e, void *ctx)
 static int ms_delete_keys(struct map_sync *ms, int tier, const uint8_t *keys, unsigned int n,
 			  bool *ok)
 {
-	size_t ks = key_size(tier);
+	size_t ks = fp_key_size(tier);
 	unsigned int done = 0, i;
 	int err = 0;
 
@@ -321,7 +314,7 @@ static int ms_delete_keys(struct map_sync *ms, int tier, const uint8_t *keys, un
 		ok[i] = !bpf_map_delete_elem(ms->fds[tier], keys + i * ks) || errno == ENOENT;
 		if (!ok[i] && !err) {
 			err = -errno;
-			log_warn("answers map %u: delete: %s", ms_tier_size[tier], strerror(-err));
+			log_warn("answers map %d: delete: %s", tier, strerror(-err));
 		}
 	}
 	return err;
@@ -374,7 +367,7 @@ int map_sync_commit(struct map_sync *ms)
 			if (fp_key_build(&key, e->qname, e->qname_len, e->qtype) != e->tier)
 				continue;	/* cannot happen: it was built before */
 			b = &ms->batch[e->tier];
-			memcpy(b->keys + b->n * key_size(e->tier), &key, key_size(e->tier));
+			memcpy(b->keys + b->n * fp_key_size(e->tier), &key, fp_key_size(e->tier));
 			b->ents[b->n] = e;
 			/* Unlinking may free e, so next was taken first; entries
 			 * of this bucket after e are untouched. */
