@@ -269,6 +269,23 @@ static void test_busy_when_live(void **state)
 	close(ready[0]);
 }
 
+/* The link went away under a running instance: close still cleans up. */
+static void test_link_gone(void **state)
+{
+	struct xdp_loader_opts o = { .instance = instance };
+	struct xdp_loader *xl = NULL;
+	char path[256];
+
+	(void)state;
+	assert_int_equal(system("ip link add tl4 type veth peer name tl5 && ip link set tl4 up"), 0);
+	assert_int_equal(xdp_loader_open(&xl, &o), 0);
+	assert_int_equal(xdp_loader_attach(xl, "tl4"), 0);
+	assert_int_equal(system("ip link del tl4"), 0);
+	xdp_loader_close(xl);
+	snprintf(path, sizeof(path), "%s/%s", FP_PIN_ROOT, instance);
+	assert_false(exists(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_replace_pins),
 		cmocka_unit_test(test_reclaim_after_crash),
 		cmocka_unit_test(test_busy_when_live),
+		cmocka_unit_test(test_link_gone),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

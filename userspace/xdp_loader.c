@@ -657,13 +657,18 @@ void xdp_loader_close(struct xdp_loader *xl)
 	if (!xl)
 		return;
 	while (xl->n_ifaces > 0) {
+		char name[IF_NAMESIZE];
+
 		ifc = &xl->ifaces[--xl->n_ifaces];
+		/* A deleted link took its program with it. */
+		if (!if_indextoname(ifc->ifindex, name)) {
+			log_info("xdp: %s is gone; nothing to detach", ifc->name);
+			continue;
+		}
 		capture_start();
 		err = xdp_program__detach(xl->xprog, ifc->ifindex, ifc->mode, 0);
-		capture_stop(err && err != -ENODEV ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG);
-		if (err == -ENODEV)
-			log_info("xdp: %s is gone; nothing to detach", ifc->name);
-		else if (err)
+		capture_stop(err ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG);
+		if (err)
 			log_warn("xdp: detach %s %s: %s", ifc->name, mode_name(ifc->mode),
 				 strerror(-err));
 		else
