@@ -123,6 +123,18 @@ int dns_name_from_text(uint8_t out[DNS_NAME_MAX], const char *text, size_t len,
 	return append_origin(out, wpos, origin);
 }
 
+const char *dns_name_strerror(int err)
+{
+	switch (err) {
+	case -EMSGSIZE:
+		return "label longer than 63 bytes";
+	case -ENAMETOOLONG:
+		return "name longer than 255 bytes";
+	default:
+		return "bad name";
+	}
+}
+
 /* Characters that a master file would read as syntax (RFC 1035 §5.1) or that
  * would be ambiguous inside a label. */
 static bool needs_escape(uint8_t c)

@@ -22,6 +22,9 @@ int dns_name_len(const uint8_t *name, size_t max);
 int dns_name_from_text(uint8_t out[DNS_NAME_MAX], const char *text, size_t len,
 		       const uint8_t *origin);
 
+/* A short reason for an error of dns_name_from_text ("label longer than 63"). */
+const char *dns_name_strerror(int err);
+
 /* Wire to presentation, absolute with trailing dot, escaping as RFC 4343 does.
  * Returns the text length or -ENOSPC. */
 int dns_name_to_text(char *out, size_t cap, const uint8_t *name);
