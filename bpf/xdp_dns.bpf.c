@@ -493,7 +493,7 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 		ip6->hop_limit = FP_REPLY_TTL;
 		ip6->payload_len = bpf_htons(ulen);
 		for (i = 0; i < 4; i++)
-			sum += ip6->saddr.in6_u.u6_addr32[i] + ip6->daddr.in6_u.u6_addr32[i];
+			sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] + ip6->daddr.in6_u.u6_addr32[i];
 	} else {
 		struct iphdr *ip = data + (q->l3_off & 0xff);
 		__u32 tmp, *opt;
@@ -508,8 +508,8 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 		ip->tot_len = bpf_htons(q->ip_hlen + ulen);
 		ip->check = 0;
 		sum += (__u64)ip->saddr + ip->daddr;
-		isum = ((__u32 *)ip)[0] + ((__u32 *)ip)[1] + ((__u32 *)ip)[2] +
-		       (__u64)ip->saddr + ip->daddr;
+		isum = (__u64)((__u32 *)ip)[0] + ((__u32 *)ip)[1] + ((__u32 *)ip)[2] +
+		       ip->saddr + ip->daddr;
 		/* Options are kept as they are and covered by the checksum. */
 		for (i = 0; i < FP_IPV4_OPT_WORDS; i++) {
 			if (i >= q->ip_hlen / 4 - 5)
