@@ -14,11 +14,16 @@ ALL_TESTS="
 	test_miss_nodata
 	test_nxdomain
 	test_tcp
+	test_reload
 	test_stop_cleans_up
 	test_ip_netns_exec
 "
 
 source "$(dirname "$0")/lib.sh"
+
+# A copy, so test_reload can change it.
+ZONE=$WORKDIR/demo.zone
+cp "$DEMO_ZONE" "$ZONE"
 
 # The shared daemon, started by the first test that needs it.
 ensure_daemon() {
@@ -140,6 +145,34 @@ test_tcp() {
 	grep -q 'TCP' <<<"$out" || { fail "not over TCP: $out"; return 1; }
 	a1=$(counter answered) || return 1
 	[ "$a1" -eq "$a0" ] || { fail "answered moved on TCP"; return 1; }
+}
+
+# reload_zone: SIGHUP, then wait (5 s at most) for the daemon to log the reload.
+reload_zone() {
+	local n
+
+	n=$(grep -c 'reload done' "$DAEMON_LOG")
+	kill -HUP "$DAEMON_PID" || return 1
+	for _ in $(seq 50); do
+		[ "$(grep -c 'reload done' "$DAEMON_LOG")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "no reload within 5 s"
+}
+
+# A name added to the zone becomes a fast-path hit on reload; removed again,
+# it leaves the map and the daemon answers NXDOMAIN.
+test_reload() {
+	local out
+
+	ensure_daemon || return 1
+	echo "fresh		IN	A	198.18.0.99" >>"$ZONE"
+	reload_zone || return 1
+	hit "$SRV_IP4" fresh.demo.example A 198.18.0.99 || return 1
+	sed -i '/^fresh/d' "$ZONE"
+	reload_zone || return 1
+	out=$(miss "$SRV_IP4" fresh.demo.example A) || return 1
+	grep -q 'status: NXDOMAIN' <<<"$out" || { fail "not NXDOMAIN after removal: $out"; return 1; }
 }
 
 test_stop_cleans_up() {
