@@ -79,9 +79,10 @@ struct fp_query {
 
 /* The lookup key is too big for the 512-byte stack; it is built here. */
 struct fp_scratch {
+	__u64			launder;/* see fp_launder() */
 	__u32			align;	/* puts key.qname on an 8-byte boundary */
 	struct fp_key_256	key;
-	__u8			tail[8];/* qtype and qclass of a 255-byte name */
+	__u8			tail[16];/* a 255-byte name's type, class and zero word */
 };
 
 #define FP_ANSWERS_MAP(n)					\
@@ -113,6 +114,19 @@ struct {
 } scratch SEC(".maps");
 
 const volatile __u16 dns_port = 53;	/* host order */
+
+/*
+ * Verifier: a value read back from a map is just "some scalar". Paths that
+ * reach the same point knowing different ranges for a value (one per loop exit,
+ * per VLAN count, per IHL) would each be walked through the rest of the
+ * program; laundering the value, then bounding it again, lets them share one
+ * state. Only for values the code has already bounded by construction.
+ */
+static __always_inline __u64 fp_launder(struct fp_scratch *s, __u64 v)
+{
+	*(volatile __u64 *)&s->launder = v;
+	return *(volatile __u64 *)&s->launder;
+}
 
 static __always_inline __u16 fp_csum_fold(__u64 s)
 {
@@ -146,20 +160,6 @@ static __always_inline __u64 fp_lower8(__u64 x)
 	__u64 upper = ge_a & ~gt_z & ~x & 0x8080808080808080ULL;
 
 	return x | (upper >> 2);
-}
-
-/* Keeps the first @keep bytes (in memory order) of a word loaded from memory. */
-static __always_inline __u64 fp_keep8(int keep)
-{
-	if (keep >= 8)
-		return ~0ULL;
-	if (keep <= 0)
-		return 0;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return ~0ULL >> (64 - 8 * keep);
-#else
-	return ~0ULL << (64 - 8 * keep);
-#endif
 }
 
 static __always_inline bool fp_ipv6_ext(__u8 nh)
@@ -330,7 +330,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	__u64 *w = (__u64 *)s->key.qname;
 	__u64 x, sum = 0;
 	__u8 *p;
-	int i, ret;
+	int i;
 
 	if ((void *)(dns + 1) > end)
 		return FP_PASS_MALFORMED;
@@ -361,11 +361,8 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	}
 	if (len != 0)
 		return FP_PASS_MALFORMED;
-	/* Verifier: each exit from the loop above knows a different range for n,
-	 * and the rest of the program would be walked once per range; read it
-	 * back from the map so all of them share one state. */
-	*(volatile __u32 *)&s->align = n;
-	n = *(volatile __u32 *)&s->align;
+	/* Verifier: each exit from the loop above knows n differently. */
+	n = fp_launder(s, n);
 	if (n > FP_QNAME_WIRE_MAX - 1 || n == 0)
 		return FP_PASS_MALFORMED;
 	q->qlen = n;
@@ -384,17 +381,6 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	if (qclass != DNS_CLASS_IN)
 		return FP_PASS_CLASS;
 
-	q->client_size = DNS_UDP_MIN;
-	q->opt = false;
-	q->dnssec_ok = false;
-	if (arcount) {
-		ret = fp_parse_opt(ctx, q, qend);
-		if (ret != FP_CONTINUE)
-			return ret;
-	} else if (qend != q->msg_end) {
-		return FP_PASS_MALFORMED;
-	}
-
 	if (n <= FP_TIER_0) {
 		*tier = 0;
 		width = FP_TIER_0;
@@ -408,20 +394,45 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 		*tier = 3;
 		width = FP_TIER_3;
 	}
+	/*
+	 * Sum the question for the UDP checksum: it starts at an even offset
+	 * and a zero word after it rounds it up to whole words. Then the key:
+	 * type and class zeroed, the name lower-cased, zero words up to the
+	 * tier's width (the map compares no more). One exit per loop keeps the
+	 * verifier from forking per word.
+	 */
+	*(__u64 *)(s->key.qname + n + 4) = 0;
 	words = (n + 4 + 7) / 8;
-	if (words < width / 8)
-		words = width / 8;
-	/* Only the tier's width is zero padded: the map compares no more. */
 	for (i = 0; i < FP_QWORDS; i++) {
 		if (i >= words)
 			break;
 		x = w[i];
-		x &= fp_keep8(n + 4 - 8 * i);
 		sum += (x & 0xffffffff) + (x >> 32);
-		w[i] = fp_lower8(x & fp_keep8(n - 8 * i));
+	}
+	*(__u32 *)(s->key.qname + n) = 0;
+	words = (n + 7) / 8;
+	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
+		if (i >= words)
+			break;
+		w[i] = fp_lower8(w[i]);
+	}
+	/* Verifier: counting from 0 keeps i a constant in each pass. */
+	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
+		if (i >= width / 8)
+			break;
+		if (i >= words)
+			w[i] = 0;
 	}
 	q->qsum = sum;
-	return FP_CONTINUE;
+
+	/* Verifier: after the word loops, so they are walked once per tier
+	 * and not once per way through the OPT record as well. */
+	q->client_size = DNS_UDP_MIN;
+	q->opt = false;
+	q->dnssec_ok = false;
+	if (arcount)
+		return fp_parse_opt(ctx, q, qend);
+	return qend == q->msg_end ? FP_CONTINUE : FP_PASS_MALFORMED;
 }
 
 static __always_inline struct fp_answer *fp_lookup(struct fp_scratch *s, int tier)
@@ -599,6 +610,12 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return FP_PASS_ERROR;
+	/* Verifier: one state for every VLAN count and IP header length; the
+	 * masks are no-ops on values fp_parse_l2_l4 has bounded. */
+	q.l3_off = fp_launder(s, q.l3_off) & 0x1f;
+	q.l4_off = fp_launder(s, q.l4_off) & 0x7f;
+	q.ip_hlen = fp_launder(s, q.ip_hlen) & 0x3f;
+	q.msg_end = fp_launder(s, q.msg_end) & FP_PKT_OFF_MAX;
 	ret = fp_parse_dns(ctx, &q, s, &tier);
 	if (ret != FP_CONTINUE)
 		return ret;
