@@ -368,12 +368,19 @@ static int xdp_loader_pin(struct xdp_loader *xl)
 	struct bpf_map *map;
 	int i, err;
 
-	err = mkdir_one(FP_PIN_ROOT);
-	if (err)
-		return err;
-	err = mkdir_one(xl->pin_dir);
-	if (err)
-		return err;
+	/* Another instance's close removes the root when it empties it: retry. */
+	for (i = 0; i < 3; i++) {
+		err = mkdir_one(FP_PIN_ROOT);
+		if (err)
+			return err;
+		if (!mkdir(xl->pin_dir, 0700) || errno == EEXIST)
+			break;
+		err = -errno;
+		if (err != -ENOENT || i == 2) {
+			log_err("xdp: mkdir %s: %s", xl->pin_dir, strerror(-err));
+			return err;
+		}
+	}
 	xl->pinned = true;
 	err = remove_old_pins(xl);
 	if (err)
