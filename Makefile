@@ -99,6 +99,24 @@ test: all unit-test selftest
 bench: all
 	$(Q)bench/run.sh
 
+# libFuzzer targets, built by clang with their own sanitized copy of the
+# presentation/wire sources they exercise (the library itself is built by gcc).
+FUZZ_SRCS	:= $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS	:= $(addprefix userspace/,dns_name.c dns_rdata.c dns_svcb.c dns_text.c \
+		   dns_encoding.c dns_type.c zonefile.c)
+FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+fuzz: $(FUZZ_BINS)
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard userspace/*.h) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -Iuserspace $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@
+
 clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)

@@ -287,6 +287,21 @@ static void test_string_limits(void **state)
 	text[308] = '\0';
 	n = dns_rdata_from_text(DNS_TYPE_CAA, text, NULL, wire, sizeof(wire), err, sizeof(err));
 	assert_int_equal(n, 2 + 5 + 300);
+	/* An alpn id is one length-prefixed string: 255 bytes at most. */
+	strcpy(text, "1 . alpn=");
+	memset(text + 9, 'h', 255);
+	text[9 + 255] = '\0';
+	n = dns_rdata_from_text(DNS_TYPE_SVCB, text, NULL, wire, sizeof(wire), err, sizeof(err));
+	assert_int_equal(n, 3 + 4 + 256);
+	strcat(text, "h");
+	n = dns_rdata_from_text(DNS_TYPE_SVCB, text, NULL, wire, sizeof(wire), err, sizeof(err));
+	assert_int_equal(n, -EINVAL);
+	assert_string_equal(err, "value list item longer than 255 bytes");
+	/* A CAA value may exceed 255 bytes (it is the rest of the RDATA). */
+	strcpy(text, "0 issue ");
+	memset(text + 8, 'v', 300);
+	text[308] = '\0';
+	n = dns_rdata_from_text(DNS_TYPE_CAA, text, NULL, wire, sizeof(wire), err, sizeof(err));
 	/* Output that does not fit the buffer. */
 	assert_int_equal(dns_rdata_from_text(DNS_TYPE_CAA, text, NULL, wire, 100, err,
 					     sizeof(err)), -ENOSPC);

@@ -81,7 +81,7 @@ static void key_to_text(struct dns_text_buf *b, uint16_t key)
 static int value_list(struct svc_parse *sp, const uint8_t *v, size_t len,
 		      int (*item)(struct svc_parse *, const uint8_t *, size_t, void *), void *ctx)
 {
-	uint8_t buf[256];
+	uint8_t buf[255];
 	size_t i = 0, n;
 	int err;
 
@@ -92,7 +92,7 @@ static int value_list(struct svc_parse *sp, const uint8_t *v, size_t len,
 		while (i < len && v[i] != ',') {
 			if (v[i] == '\\' && i + 1 < len)
 				i++;
-			if (n >= sizeof(buf))
+			if (n >= 255)
 				return fail(sp, "value list item longer than 255 bytes");
 			buf[n++] = v[i++];
 		}
