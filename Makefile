@@ -38,19 +38,26 @@ LIB		:= $(BUILD)/libnameserve.a
 CTL_SRCS	:= $(wildcard ctl/*.c)
 CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 
+BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
+
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all clean test unit-test selftest vm-test bench fuzz
+.PHONY: all clean test unit-test selftest vm-test bench fuzz demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS)
+all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS)
 
-$(BUILD) $(BUILD)/userspace $(BUILD)/ctl $(BUILD)/tests:
+$(BUILD) $(BUILD)/userspace $(BUILD)/ctl $(BUILD)/tests $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -Wall -Werror -c $< -o $@
+
+# The benchmark's own programs (upper bounds), beside but not in the product.
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard include/*.h) | $(BUILD)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -Wall -Werror -c $< -o $@
 
@@ -88,6 +95,10 @@ unit-test: $(TEST_BINS)
 selftest: all
 	$(Q)selftests/run.sh
 
+# The README's first command: the demo zone served in a namespace pair, queried.
+demo: all
+	$(Q)scripts/demo.sh
+
 # The same selftests under Debian's 6.1 LTS kernel, when QEMU is installed.
 vm-test: all
 	$(Q)vm/run --kernel 6.1 -- $(CURDIR)/selftests/run_vm.sh
@@ -98,6 +109,24 @@ test: all unit-test selftest
 
 bench: all
 	$(Q)bench/run.sh
+
+# libFuzzer targets, built by clang with their own sanitized copy of the
+# presentation/wire sources they exercise (the library itself is built by gcc).
+FUZZ_SRCS	:= $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS	:= $(addprefix userspace/,dns_name.c dns_rdata.c dns_svcb.c dns_text.c \
+		   dns_encoding.c dns_type.c zonefile.c)
+FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+fuzz: $(FUZZ_BINS)
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard userspace/*.h) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -Iuserspace $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
