@@ -9,7 +9,7 @@
 #include "dns_name.h"
 #include "dns_rdata.h"
 
-#define TEXT_CAP	(4 * 65535 + 1024)
+#define TEXT_CAP	DNS_RDATA_TEXT_MAX
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

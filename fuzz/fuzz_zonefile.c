@@ -10,7 +10,7 @@
 #include "dns_rdata.h"
 #include "zonefile.h"
 
-#define TEXT_CAP	(4 * 65535 + 1024)
+#define TEXT_CAP	DNS_RDATA_TEXT_MAX
 
 struct fuzz_ctx {
 	char	*text;
