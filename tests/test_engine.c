@@ -65,6 +65,22 @@ static const struct fx_rec example_org_sub[] = {
 	{ "ns.deep.example.org.", 3600, DNS_TYPE_A, "198.18.0.1" },
 };
 
+/* A parent and its child, both hosted: DS at the child's apex is the parent's. */
+static const struct fx_rec parent_test[] = {
+	{ "parent.test.", 3600, DNS_TYPE_SOA, "ns.parent.test. h.parent.test. 1 3600 600 86400 120" },
+	{ "parent.test.", 3600, DNS_TYPE_NS, "ns.parent.test." },
+	{ "ns.parent.test.", 3600, DNS_TYPE_A, "198.18.0.2" },
+	{ "kid.parent.test.", 3600, DNS_TYPE_NS, "ns.kid.parent.test." },
+	{ "ns.kid.parent.test.", 3600, DNS_TYPE_A, "198.18.0.3" },
+};
+
+static const struct fx_rec kid_parent_test[] = {
+	{ "kid.parent.test.", 3600, DNS_TYPE_SOA,
+	  "ns.kid.parent.test. h.kid.parent.test. 1 3600 600 86400 60" },
+	{ "kid.parent.test.", 3600, DNS_TYPE_NS, "ns.kid.parent.test." },
+	{ "ns.kid.parent.test.", 3600, DNS_TYPE_A, "198.18.0.3" },
+};
+
 static struct zone_store *zs;
 static struct engine *eng;
 static const struct zone *zone_com;
@@ -111,6 +127,12 @@ static int setup(void **state)
 	if (zone_store_publish(zs, z))
 		return -1;
 	z = fx_zone(example_org_sub, 3, err, sizeof(err));
+	if (!z || zone_store_publish(zs, z))
+		return -1;
+	z = fx_zone(parent_test, 5, err, sizeof(err));
+	if (!z || zone_store_publish(zs, z))
+		return -1;
+	z = fx_zone(kid_parent_test, 3, err, sizeof(err));
 	if (!z || zone_store_publish(zs, z))
 		return -1;
 	return engine_new(&eng, zs, &cfg);
@@ -353,6 +375,28 @@ static void test_ds_at_cut_is_parent_side(void **state)
 	assert_int_equal(rep.an, 0);
 	assert_int_equal(rep.ns, 1);
 	assert_rr(0, "example.com.", DNS_TYPE_SOA, 300);
+}
+
+static void test_ds_at_hosted_child_apex_is_parent_side(void **state)
+{
+	(void)state;
+	/* RFC 4035 §3.1.4.1: both sides hosted, the parent answers DS */
+	assert_int_equal(ask("kid.parent.test.", DNS_TYPE_DS, NULL), ENGINE_DONE);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+	assert_rr(0, "parent.test.", DNS_TYPE_SOA, 120);
+	/* every other type at the apex is the child's */
+	assert_int_equal(ask("kid.parent.test.", DNS_TYPE_SOA, NULL), ENGINE_DONE);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 1);
+	assert_rr(0, "kid.parent.test.", DNS_TYPE_SOA, 3600);
+	/* no parent hosted: the zone itself says NODATA */
+	assert_int_equal(ask("deep.example.org.", DNS_TYPE_DS, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+	assert_rr(0, "deep.example.org.", DNS_TYPE_SOA, 60);
 }
 
 static void test_cname_chain(void **state)
@@ -652,6 +696,22 @@ static void test_notimp_opcode(void **state)
 	o.flags = DNS_OPCODE_STATUS << DNS_OPCODE_SHIFT;
 	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	assert_int_equal(rep.ar, 0);
+	/* RFC 6891 §7: an OPT in the query gets one in the reply, DO echoed */
+	o.edns = true;
+	o.do_bit = true;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[0].type, 41);
+	assert_int_equal(rep.rr[0].ttl, DNS_EDNS_DO);
+	/* an EDNS version we do not speak comes first (§6.1.3) */
+	o.version = 1;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), 0);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[0].ttl >> 24, 1);	/* BADVERS */
 }
 
 static void test_formerr_and_drop(void **state)
@@ -923,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_empty_non_terminal),
 		cmocka_unit_test(test_referral),
 		cmocka_unit_test(test_ds_at_cut_is_parent_side),
+		cmocka_unit_test(test_ds_at_hosted_child_apex_is_parent_side),
 		cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_cname_out_of_zone),
 		cmocka_unit_test(test_cname_dangling_and_nodata),

@@ -410,17 +410,41 @@ refuse:
 	dns_resp_set_rcode(&a->r, DNS_RCODE_REFUSED);
 }
 
-/* Replies that echo at most the question: FORMERR, NOTIMP. */
-static enum engine_state answer_error(const struct dns_query *q, uint8_t *resp, size_t limit,
+/* Replies that echo at most the question: FORMERR, NOTIMP. A well-formed
+ * query's OPT is answered with ours (RFC 6891 §7), and an EDNS version we do
+ * not speak takes precedence as BADVERS (§6.1.3). */
+static enum engine_state answer_error(const struct engine *e, const struct dns_query *q,
+				      bool well_formed, uint8_t *resp, size_t limit,
 				      uint16_t rcode, size_t *resp_len)
 {
+	bool opt = well_formed && q->has_opt;
 	struct dns_resp r;
 
 	if (dns_resp_init(&r, resp, limit, q, true) && dns_resp_init(&r, resp, limit, q, false))
 		return ENGINE_FAIL;
+	if (opt && dns_resp_reserve(&r, DNS_OPT_FIXED_LEN))
+		opt = false;
+	if (opt && q->edns_version != 0)
+		rcode = DNS_RCODE_BADVERS;
 	dns_resp_set_rcode(&r, rcode);
+	if (opt)
+		dns_resp_put_opt(&r, e->udp_max, q->edns_flags & DNS_EDNS_DO, NULL, 0);
 	*resp_len = dns_resp_finish(&r);
 	return ENGINE_DONE;
+}
+
+/* RFC 4035 §3.1.4.1: DS at a zone's apex is the parent's data; when we also
+ * serve the parent, the answer comes from there. */
+static const struct zone *ds_zone(const struct zone_store *zs, const struct zone *z,
+				  const struct dns_query *q)
+{
+	const struct zone *parent;
+	size_t skip = q->qname_lower[0] + 1;
+
+	if (q->qname_len != z->origin_len || q->qname_len <= 1)
+		return z;
+	parent = zone_store_find(zs, q->qname_lower + skip, q->qname_len - skip);
+	return parent ? parent : z;
 }
 
 static size_t reply_limit(const struct engine *e, const struct engine_query_params *p,
@@ -461,9 +485,10 @@ static enum engine_state answer_query(const struct engine *e,
 		return ENGINE_DROP;
 	limit = reply_limit(e, p, &q, cap);
 	if (dns_query_opcode(&q) != DNS_OPCODE_QUERY)
-		return answer_error(&q, resp, limit, DNS_RCODE_NOTIMP, resp_len);
+		return answer_error(e, &q, st == DNS_QUERY_OK, resp, limit, DNS_RCODE_NOTIMP,
+				    resp_len);
 	if (st == DNS_QUERY_FORMERR)
-		return answer_error(&q, resp, limit, DNS_RCODE_FORMERR, resp_len);
+		return answer_error(e, &q, false, resp, limit, DNS_RCODE_FORMERR, resp_len);
 
 	a.e = e;
 	a.q = &q;
@@ -495,6 +520,8 @@ static enum engine_state answer_query(const struct engine *e,
 			rcu_read_lock();
 			locked = true;
 			a.z = zone_store_find(e->zs, q.qname_lower, q.qname_len);
+			if (a.z && q.qtype == DNS_TYPE_DS)
+				a.z = ds_zone(e->zs, a.z, &q);
 		}
 		if (a.z)
 			answer_zone(&a);
