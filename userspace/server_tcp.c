@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #define WBUF_HIGH	(128 * 1024)	/* stop reading while this much is unsent */
 #define ACCEPT_BURST	64
 #define SWEEP_MS	1000
+#define FD_RESERVE	256	/* sockets, epoll, BPF objects, zone files on reload */
 
 enum ep_kind { EP_STOP, EP_LISTEN, EP_CONN };
 
@@ -380,6 +382,31 @@ out:
 	return NULL;
 }
 
+/* Connections must stay below the descriptor limit: past it accept() fails
+ * with EMFILE, the pending connection stays queued unserved and keeps the
+ * listening socket readable, so the worker spins. Raises the soft limit as far
+ * as the hard one allows, else takes fewer connections. */
+static int fit_fd_limit(int max_conns)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_conns + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return max_conns;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		max_conns = rl.rlim_cur > 2 * FD_RESERVE ? (int)(rl.rlim_cur - FD_RESERVE)
+							 : (int)(rl.rlim_cur / 2);
+		log_warn("tcp: open file limit %llu: at most %d connections",
+			 (unsigned long long)rl.rlim_cur, max_conns);
+	}
+	return max_conns;
+}
+
 static int epoll_add_tag(int epfd, struct ep_tag *tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
@@ -401,7 +428,7 @@ int server_tcp_start(struct server_tcp **out, const struct server_tcp_opts *opts
 	s->engine = opts->engine;
 	s->naddrs = opts->naddrs;
 	s->idle_ms = opts->idle_ms > 0 ? opts->idle_ms : SERVER_TCP_IDLE_MS;
-	s->max_conns = opts->max_conns > 0 ? opts->max_conns : SERVER_TCP_MAX_CONNS;
+	s->max_conns = fit_fd_limit(opts->max_conns > 0 ? opts->max_conns : SERVER_TCP_MAX_CONNS);
 	s->nworkers = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (s->nworkers < 1)
 		s->nworkers = 1;
