@@ -43,7 +43,7 @@ BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard ben
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all clean test unit-test selftest vm-test bench fuzz demo
+.PHONY: all clean test unit-test selftest asan-selftest vm-test bench fuzz demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -95,6 +95,21 @@ unit-test: $(TEST_BINS)
 selftest: all
 	$(Q)selftests/run.sh
 
+# The malformed-input selftest against a daemon built with ASan and UBSan in
+# its own build directory (the BPF objects are rebuilt there as they are; libbpf
+# and libxdp stay uninstrumented). Any sanitizer report stops the daemon, and
+# the test also reads its log after a clean SIGTERM.
+ASAN_BUILD	:= $(BUILD)/asan
+ASAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+asan-selftest: all
+	$(Q)CFLAGS='-O1 -g -fno-omit-frame-pointer $(ASAN_FLAGS)' LDFLAGS='$(ASAN_FLAGS)' \
+		$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BUILD)/nameserved
+	$(Q)NAMESERVED=$(abspath $(ASAN_BUILD))/nameserved \
+		ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		selftests/run.sh test_malformed.sh
+
 # The README's first command: the demo zone served in a namespace pair, queried.
 demo: all
 	$(Q)scripts/demo.sh
@@ -104,6 +119,7 @@ vm-test: all
 	$(Q)vm/run --kernel 6.1 -- $(CURDIR)/selftests/run_vm.sh
 
 test: all unit-test selftest
+	$(Q)$(MAKE) --no-print-directory asan-selftest
 	$(Q)if command -v qemu-system-x86_64 >/dev/null; then $(MAKE) --no-print-directory vm-test; \
 	else echo "vm-test: SKIP (qemu-system-x86 not installed)"; fi
 
