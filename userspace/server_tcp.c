@@ -413,6 +413,15 @@ int server_tcp_start(struct server_tcp **out, const struct server_tcp_opts *opts
 	}
 	for (i = 0; i < s->nworkers; i++)
 		s->workers[i].epfd = -1;
+	for (a = 0; a < opts->naddrs; a++) {
+		ret = server_sock_probe(&opts->addrs[a], SOCK_STREAM);
+		if (ret) {
+			log_err("tcp: cannot listen on %s: %s",
+				server_addr_str(&opts->addrs[a], abuf, sizeof(abuf)),
+				strerror(-ret));
+			goto fail;
+		}
+	}
 	for (i = 0; i < s->nworkers; i++) {
 		w = &s->workers[i];
 		w->srv = s;
