@@ -120,7 +120,8 @@ const volatile __u16 dns_port = 53;	/* host order */
  * reach the same point knowing different ranges for a value (one per loop exit,
  * per VLAN count, per IHL) would each be walked through the rest of the
  * program; laundering the value, then bounding it again, lets them share one
- * state. Only for values the code has already bounded by construction.
+ * state. Only for values the code has already bounded by construction, and
+ * masked at once: 6.1 does not keep an unbounded scalar spilled to the stack.
  */
 static __always_inline __u64 fp_launder(struct fp_scratch *s, __u64 v)
 {
@@ -231,6 +232,12 @@ static __always_inline int fp_parse_l2_l4(struct xdp_md *ctx, struct fp_query *q
 			return FP_PASS_FRAGMENT;
 		q->ip_hlen = ip->ihl * 4;
 		tot = bpf_ntohs(ip->tot_len);
+		/* Verifier: 6.1 knows nothing of a byte-swapped value; bound it
+		 * on its own (clang would fold both checks into one) before it
+		 * moves a packet pointer. */
+		if (tot > FP_PKT_OFF_MAX)
+			return FP_PASS_MALFORMED;
+		barrier_var(tot);
 		if (tot < q->ip_hlen + sizeof(*udp) || data + off + tot > end)
 			return FP_PASS_MALFORMED;
 		ip_payload = tot - q->ip_hlen;
@@ -246,6 +253,10 @@ static __always_inline int fp_parse_l2_l4(struct xdp_md *ctx, struct fp_query *q
 		if (ip6->nexthdr != IPPROTO_UDP)
 			return fp_ipv6_ext(ip6->nexthdr) ? FP_PASS_FRAGMENT : FP_PASS_NOT_DNS;
 		ip_payload = bpf_ntohs(ip6->payload_len);
+		/* Verifier: as for IPv4. */
+		if (ip_payload > FP_PKT_OFF_MAX)
+			return FP_PASS_MALFORMED;
+		barrier_var(ip_payload);
 		if (ip_payload < sizeof(*udp) || data + off + sizeof(*ip6) + ip_payload > end)
 			return FP_PASS_MALFORMED;
 		off += sizeof(*ip6);
@@ -379,9 +390,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	if (len != 0)
 		return FP_PASS_MALFORMED;
 	/* Verifier: each exit from the loop above knows n differently. */
-	n = fp_launder(s, n);
-	if (n > FP_QNAME_WIRE_MAX - 1 || n == 0)
-		return FP_PASS_MALFORMED;
+	n = fp_launder(s, n) & 0xff;
 	q->qlen = n;
 	qend = qname_off + n + 4;
 	if (qend > q->msg_end)
@@ -402,9 +411,10 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	copy = (n + 4 + 7) & ~7ULL;
 	if (data + qname_off + copy > end)
 		copy = n + 4;
-	/* Verifier: the rounding loses both bounds; clang knows them. */
+	/* Verifier: the rounding loses both bounds; clang knows them, so it
+	 * must not see this check (and 6.1 learns nothing from "!= 0"). */
 	barrier_var(copy);
-	if (copy == 0 || copy > FP_QWORDS * 8)
+	if (copy < 4 || copy > FP_QWORDS * 8)
 		return FP_PASS_ERROR;
 	if (bpf_xdp_load_bytes(ctx, qname_off, s->key.qname, copy))
 		return FP_PASS_ERROR;
@@ -413,6 +423,10 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	 * one with the bytes past the question masked off. It starts at an
 	 * even offset of the UDP segment. */
 	full = (n + 4) / 8;
+	/* Verifier: hide full's bound from clang, which would otherwise drop
+	 * the constant loop bound and count down to full instead: 6.1 cannot
+	 * follow that. Same below. */
+	barrier_var(full);
 	for (i = 0; i < FP_QWORDS; i++) {
 		if (i >= full)
 			break;
@@ -429,6 +443,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	kq.pad = 0;
 	*(__u32 *)&s->key = kq.word;	/* one store: jhash reads one word */
 	full = n / 8;
+	barrier_var(full);
 	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
 		if (i >= full)
 			break;
@@ -492,13 +507,14 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	struct udphdr *udp;
 	struct fp_dnshdr *dns;
 	__u8 mac[ETH_ALEN], *o;
-	__u64 *d;
+	__u64 *d, tail;
 	__u64 sum;
 	__u16 csum;
 	__u32 av;
 	long delta;
 
-	if (alen > FP_ANSWER_MAX)
+	/* No record is shorter than 11 bytes: 1..7 is a broken entry. */
+	if (alen > FP_ANSWER_MAX || (alen && alen < 8))
 		return FP_PASS_ERROR;
 	if ((a->flags & FP_ANSWER_F_PASS_DO) && q->dnssec_ok)
 		return FP_PASS_DNSSEC;
@@ -608,21 +624,18 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 				return FP_PASS_ERROR;
 			*d = *(__u64 *)(a->data + 8 * i);
 		}
+		/* Verifier: 6.1 does not carry the checks on alen above over
+		 * to its spilled copy; check again what is used here. */
+		tail = alen - 8;
+		barrier_var(tail);
+		if (tail > FP_ANSWER_MAX - 8)
+			return FP_PASS_ERROR;
 		/* Verifier: one scalar offset; data + x - 8 would be a
 		 * pointer with a negative fixed offset. */
-		ooff = aoff + alen - 8;
-		barrier_var(ooff);
-		d = data + (ooff & FP_PKT_OFF_MAX);
+		d = data + ((aoff + tail) & FP_PKT_OFF_MAX);
 		if ((void *)(d + 1) > end)
 			return FP_PASS_ERROR;
-		*d = *(__u64 *)(a->data + alen - 8);
-	} else if (alen) {
-		/* Verifier: a non-zero length no larger than data[]. */
-		if (bpf_xdp_store_bytes(ctx, aoff, (void *)a->data, alen))
-			return FP_PASS_ERROR;
-		/* Verifier: storing bytes invalidates packet pointers. */
-		data = (void *)(long)ctx->data;
-		end = (void *)(long)ctx->data_end;
+		*d = *(__u64 *)(a->data + tail);
 	}
 	if (alen)
 		sum += fp_csum_be(av, q->qlen & 1);
