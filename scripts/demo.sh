@@ -17,10 +17,25 @@ for f in "$NAMESERVED" "$NSCTL" "$XDP_PASS_OBJ"; do
 done
 DIG=$(command -v kdig || command -v dig) || { echo "demo: needs kdig or dig" >&2; exit 1; }
 
-# show ARGS...: prints the command as typed, then runs it from the client side.
+
+# show [TOOL] ARGS...: prints the query as typed, runs it from the client
+# namespace and says which path answered, from the XDP counter's move.
 show() {
-	echo "\$ $(basename "$DIG") $*"
-	ip netns exec "$NS_CLI" "$DIG" +retry=0 +timeout=2 "$@" 2>&1 | sed 's/^/  /'
+	local tool=$DIG a0 a1 once=(+retry=0 +timeout=2)
+
+	case $1 in
+	dig|kdig) tool=$(command -v "$1"); shift ;;
+	esac
+	[ "$(basename "$tool")" = dig ] && once=(+tries=1 +timeout=2)
+	echo "\$ $(basename "$tool") $*"
+	a0=$(counter answered)
+	ip netns exec "$NS_CLI" "$tool" "$@" "${once[@]}" 2>&1 | sed 's/^/  /'
+	a1=$(counter answered)
+	if [ "$a1" -gt "$a0" ]; then
+		echo "  -> answered by the XDP program"
+	else
+		echo "  -> passed up, answered by nameserved"
+	fi
 	echo
 }
 
@@ -35,10 +50,14 @@ echo
 show @"$SRV_IP4" www.demo.example A +short
 show @"$SRV_IP6" www.demo.example AAAA +short
 show @"$SRV_IP4" api.demo.example A +short
-show @"$SRV_IP4" WwW.DeMo.ExAmPlE A +noall +question +answer
+# dig keeps the letter case it was given (kdig lower-cases it): the reply echoes it.
+if command -v dig >/dev/null; then
+	show dig @"$SRV_IP4" WwW.DeMo.ExAmPlE A +noall +question +answer +nocmd
+fi
 show @"$SRV_IP4" demo.example MX +short
 show @"$SRV_IP4" docs.demo.example A +noall +answer
-show @"$SRV_IP4" nosuch.demo.example A +noall +comments +authority
+show @"$SRV_IP4" nosuch.demo.example A +noall +header +authority
+show @"$SRV_IP4" www.demo.example A +tcp +short
 
 echo "== nsctl stats --instance $INSTANCE"
 echo "   answered: replies sent by the XDP program; pass_*: left to the daemon"

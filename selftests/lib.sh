@@ -148,12 +148,12 @@ wait_ready() {
 	return 1
 }
 
-# start_daemon [ARGS...]: nameserved in NS_SRV through nsenter, which enters
+# start_daemon [ARGS...]: nameserved serving ZONE (default: the demo zone) in NS_SRV through nsenter, which enters
 # only the network namespace, so its pins stay visible here. Sets DAEMON_PID
 # and DAEMON_LOG.
 start_daemon() {
 	DAEMON_LOG=$WORKDIR/nameserved-$INSTANCE.log
-	nsenter --net="/run/netns/$NS_SRV" "$NAMESERVED" --zone "$DEMO_ZONE" \
+	nsenter --net="/run/netns/$NS_SRV" "$NAMESERVED" --zone "${ZONE:-$DEMO_ZONE}" \
 		--instance "$INSTANCE" "$@" >"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	DAEMON_PIDS+=("$DAEMON_PID")

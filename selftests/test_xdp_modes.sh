@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # How nameserved attaches: generic mode on request, forced native, one program
-# on several interfaces, and a clear failure for an interface that is not there.
+# on several interfaces, a clear failure for an interface that is not there,
+# and a restart after kill -9 taking over what the dead process left.
 
 ALL_TESTS="
 	test_generic
 	test_native
+	test_auto_fallback
 	test_two_interfaces
 	test_unknown_interface
+	test_restart_after_kill
 "
 
 source "$(dirname "$0")/lib.sh"
@@ -42,6 +45,27 @@ mode_test() {
 test_generic() { mode_test generic 2; }
 test_native() { mode_test native 1; }
 
+# Without --xdp-mode, a link whose driver has no native XDP (a bridge) gets the
+# program in generic mode, and the log says why.
+test_auto_fallback() {
+	local dum=br-$SUFFIX id mode
+
+	setup_pair || return 1
+	ip -n "$NS_SRV" link add "$dum" type bridge || return 1
+	ip -n "$NS_SRV" link set "$dum" up || return 1
+	start_daemon --listen "$SRV_IP4" --xdp "$IF_SRV" --xdp "$dum" || return 1
+	read -r id mode < <(xdp_prog_id "$NS_SRV" "$dum")
+	log "XDP prog $id mode $mode on $dum; $(grep -m1 'trying generic' "$DAEMON_LOG")"
+	[ "$mode" = 2 ] || { fail "mode $mode on $dum, expected generic (2)"; return 1; }
+	read -r id mode < <(xdp_prog_id "$NS_SRV" "$IF_SRV")
+	[ "$mode" = 1 ] || { fail "mode $mode on $IF_SRV, expected native (1)"; return 1; }
+	grep -q "attach $dum native: .*trying generic" "$DAEMON_LOG" ||
+		{ fail "no fallback logged"; return 1; }
+	answered_once "$SRV_IP4" || return 1
+	stop_daemon || return 1
+	no_xdp_in "$NS_SRV" || { fail "XDP left in $NS_SRV"; return 1; }
+}
+
 # --xdp twice: one program, attached to both links, answering on both.
 test_two_interfaces() {
 	local if2s=vs2-$SUFFIX if2c=vc2-$SUFFIX id1 id2 m
@@ -75,6 +99,28 @@ test_unknown_interface() {
 	grep -q 'nameserved: ready' "$logf" && { fail "claimed ready"; return 1; }
 	[ ! -e "$PIN_ROOT/$INSTANCE" ] || { fail "pins left behind"; return 1; }
 	no_xdp_in "$NS_SRV" || { fail "XDP left in $NS_SRV"; return 1; }
+}
+
+# kill -9 leaves the program attached and the pins in place (without the
+# dispatcher nothing detaches it); the next start replaces both and answers.
+test_restart_after_kill() {
+	local old new m
+
+	setup_pair || return 1
+	start_daemon --listen "$SRV_IP4" --xdp "$IF_SRV" || return 1
+	read -r old m < <(xdp_prog_id "$NS_SRV" "$IF_SRV")
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	[ -e "$PIN_ROOT/$INSTANCE/counters" ] || log "(no pins left by the killed daemon)"
+	start_daemon --listen "$SRV_IP4" --xdp "$IF_SRV" || return 1
+	read -r new m < <(xdp_prog_id "$NS_SRV" "$IF_SRV")
+	log "prog $old before kill -9, $new after restart"
+	[ -n "$new" ] && [ "$new" != "$old" ] || { fail "program not replaced"; return 1; }
+	answered_once "$SRV_IP4" || return 1
+	stop_daemon || return 1
+	no_xdp_in "$NS_SRV" || { fail "XDP left in $NS_SRV"; return 1; }
+	[ ! -e "$PIN_ROOT/$INSTANCE" ] || { fail "pins left behind"; return 1; }
 }
 
 require_env

@@ -272,6 +272,8 @@ static int sync_fastpath(struct daemon *d)
 	return 0;
 }
 
+/* Maps first, then links: the program starts with every hot answer in place,
+ * and a daemon that cannot sync never attaches. */
 static int start_xdp(struct daemon *d)
 {
 	int fds[FP_TIERS], ret, t;
@@ -282,6 +284,16 @@ static int start_xdp(struct daemon *d)
 		log_err(PROG ": XDP: cannot load the fast path: %s", strerror(-ret));
 		return ret;
 	}
+	for (t = 0; t < FP_TIERS; t++)
+		fds[t] = xdp_loader_answers_fd(d->xl, t);
+	ret = map_sync_new(&d->ms, fds);
+	if (ret) {
+		log_err(PROG ": XDP: map sync: %s", strerror(-ret));
+		return ret;
+	}
+	ret = sync_fastpath(d);
+	if (ret)
+		return ret;
 	for (i = 0; i < d->nifaces; i++) {
 		ret = xdp_loader_attach(d->xl, d->ifaces[i]);
 		if (ret) {
@@ -290,14 +302,7 @@ static int start_xdp(struct daemon *d)
 			return ret;
 		}
 	}
-	for (t = 0; t < FP_TIERS; t++)
-		fds[t] = xdp_loader_answers_fd(d->xl, t);
-	ret = map_sync_new(&d->ms, fds);
-	if (ret) {
-		log_err(PROG ": XDP: map sync: %s", strerror(-ret));
-		return ret;
-	}
-	return sync_fastpath(d);
+	return 0;
 }
 
 static void reload(struct daemon *d)
@@ -314,10 +319,11 @@ static void reload(struct daemon *d)
 
 static void shutdown_all(struct daemon *d)
 {
-	server_udp_stop(d->udp);
-	server_tcp_stop(d->tcp);
+	/* XDP goes first, so its queries fall back to sockets still open. */
 	map_sync_free(d->ms);
 	xdp_loader_close(d->xl);
+	server_udp_stop(d->udp);
+	server_tcp_stop(d->tcp);
 	engine_free(d->engine);
 	zone_store_free(d->zs);
 	free(d->addrs);
