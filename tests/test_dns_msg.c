@@ -154,6 +154,21 @@ static void test_skip_name(void **state)
 	assert_int_equal(dns_msg_skip_name(msg, 10, &pos), -EBADMSG);
 }
 
+static void test_skip_name_pointer_loops(void **state)
+{
+	/* a self pointer, a label then a pointer to it, a forward pointer */
+	static const uint8_t msg[] = "\x03www\x00" "\xc0\x05" "\x01" "a\xc0\x07" "\xc0\x0e" "\x00";
+	size_t pos;
+
+	(void)state;
+	pos = 5;
+	assert_int_equal(dns_msg_skip_name(msg, sizeof(msg) - 1, &pos), -EBADMSG);
+	pos = 7;
+	assert_int_equal(dns_msg_skip_name(msg, sizeof(msg) - 1, &pos), -EBADMSG);
+	pos = 11;
+	assert_int_equal(dns_msg_skip_name(msg, sizeof(msg) - 1, &pos), -EBADMSG);
+}
+
 static struct dns_query parse_query(const char *name, uint16_t type)
 {
 	struct dns_query q;
@@ -335,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_parse_two_opts),
 		cmocka_unit_test(test_parse_other_sections),
 		cmocka_unit_test(test_skip_name),
+		cmocka_unit_test(test_skip_name_pointer_loops),
 		cmocka_unit_test(test_compression),
 		cmocka_unit_test(test_rollback_on_limit),
 		cmocka_unit_test(test_reserve_and_opt),

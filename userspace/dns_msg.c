@@ -24,6 +24,9 @@ int dns_msg_skip_name(const uint8_t *msg, size_t len, size_t *pos)
 		if ((msg[p] & 0xc0) == 0xc0) {
 			if (p + 2 > len)
 				return -EBADMSG;
+			/* RFC 1035 §4.1.4: to a prior occurrence, so never a loop */
+			if ((size_t)((msg[p] & 0x3f) << 8 | msg[p + 1]) >= *pos)
+				return -EBADMSG;
 			*pos = p + 2;
 			return 0;
 		}

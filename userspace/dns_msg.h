@@ -208,7 +208,8 @@ static inline void dns_put32(uint8_t *p, uint32_t v)
 }
 
 /* Skips one possibly compressed name of msg at *pos without following
- * pointers; -EBADMSG if it runs out of the message or is malformed. */
+ * pointers; -EBADMSG if it runs out of the message, is malformed or points at
+ * itself or forward. */
 int dns_msg_skip_name(const uint8_t *msg, size_t len, size_t *pos);
 
 #endif /* NAMESERVE_DNS_MSG_H */
