@@ -23,6 +23,8 @@ import dnswire as w
 #   opt2        two OPT records          optan    OPT in the answer section
 #   optowner    OPT not owned by root    optlen   OPT RDLENGTH past the end
 #   trail       a trailing octet         nsrec    a record in the authority section
+#   ptrself ptrfwd ptrback   an additional record owned by a pointer to itself,
+#               forward, or back to the question
 
 
 def build(qname, qtype, mode):
@@ -64,6 +66,14 @@ def build(qname, qtype, mode):
     if "opt2" in opts:
         tail += w.opt_rr(size=1232)
         extra_ar += 1
+    # An additional A record owned by a compression pointer: to itself,
+    # forward, or back to the question (the only valid one).
+    for o, to in (("ptrself", 0), ("ptrfwd", 2), ("ptrback", None)):
+        if o in opts:
+            here = 12 + len(w.name_to_wire(qname)) + 4 + len(tail)
+            ptr = 12 if to is None else here + to
+            tail += struct.pack("!HHHIH", 0xC000 | ptr, 1, 1, 0, 4) + bytes(4)
+            extra_ar += 1
     if "nsrec" in opts:
         tail += w.name_to_wire(qname) + struct.pack("!HHIH", 1, 1, 60, 4) + bytes(4)
         nscount += 1

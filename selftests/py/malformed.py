@@ -184,9 +184,19 @@ def udp_cases(c):
     c.case("compression", "reserved label type 0x80", hdr() + b"\x81a\x00" +
            struct.pack("!HH", 1, 1))
     # In a record the engine skips, a pointer is not followed but must stay
-    # inside the message.
+    # inside the message and point back (RFC 1035 §4.1.4).
     c.case("compression", "record owner pointer cut", hdr(ar=1) + q + b"\xc0",
            question=q)
+    here = 12 + len(q)
+    rr = struct.pack("!HHIH", 1, 1, 0, 4) + bytes(4)
+    c.case("compression", "record owner points at itself",
+           hdr(ar=1) + q + struct.pack("!H", 0xC000 | here) + rr, question=q)
+    c.case("compression", "record owner: label, pointer to it",
+           hdr(ar=1) + q + b"\x01a" + struct.pack("!H", 0xC000 | here) + rr, question=q)
+    c.case("compression", "record owner points forward",
+           hdr(ar=1) + q + struct.pack("!H", 0xC000 | (here + 2)) + rr, question=q)
+    c.case("compression", "record owner points back: fine",
+           hdr(ar=1) + q + b"\xc0\x0c" + rr, 0, question=q)
 
     # QDCOUNT other than one.
     c.case("qdcount", "QDCOUNT 0, empty", hdr(qd=0))
