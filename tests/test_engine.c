@@ -456,12 +456,14 @@ static void test_any_minimal(void **state)
 {
 	(void)state;
 	/* RFC 8482: one RRset */
+	/* the lowest type, whatever the order in the zone file (TXT came first) */
 	assert_int_equal(ask("multi.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
 	assert_int_equal(rep.an, 1);
-	assert_rr(0, "multi.example.com.", DNS_TYPE_TXT, 3600);
+	assert_rr(0, "multi.example.com.", DNS_TYPE_A, 3600);
 	assert_int_equal(ask("example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rep.an, 1);
+	assert_rr(0, "example.com.", DNS_TYPE_A, 3600);
 	/* an empty non-terminal has none: NODATA */
 	assert_int_equal(ask("ent.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rep.an, 0);
@@ -575,6 +577,13 @@ static void test_refused_outside_zones(void **state)
 	struct fx_query_opts o = { .qclass = 4 };
 	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	/* with EDNS, the reason: RFC 8914 Not Authoritative */
+	o = (struct fx_query_opts){ .edns = true };
+	assert_int_equal(ask("www.example.net.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[0].rdlen, 6);
+	assert_memory_equal(rdata(0), "\x00\x0f\x00\x02\x00\x14", 6);
 }
 
 static void test_notimp_opcode(void **state)
@@ -589,6 +598,10 @@ static void test_notimp_opcode(void **state)
 	o.flags = DNS_OPCODE_STATUS << DNS_OPCODE_SHIFT;
 	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	/* QTYPE 0 is reserved */
+	assert_int_equal(ask("www.example.com.", 0, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	assert_int_equal(rep.an + rep.ns, 0);
 }
 
 static void test_formerr_and_drop(void **state)
@@ -683,6 +696,7 @@ static void test_chaos(void **state)
 	(void)state;
 	assert_int_equal(ask("ID.server.", DNS_TYPE_TXT, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_false(flag(DNS_FLAG_AA));
 	assert_int_equal(rep.an, 1);
 	assert_int_equal(rep.rr[0].rclass, DNS_CLASS_CH);
 	assert_memory_equal(rdata(0), "\x0dpop-1.example", 14);
