@@ -902,6 +902,41 @@ static void test_fastpath_walk_too_long_and_signed(void **state)
 	zone_free(z);
 }
 
+/* A parent holding data below a hosted child's apex (no delegation): the engine
+ * answers from the child, so the parent's record must not reach the maps. */
+static void test_fastpath_walk_all_nested(void **state)
+{
+	static const struct fx_rec parent[] = {
+		{ "nest.example.", 60, DNS_TYPE_SOA, "ns.nest.example. h.nest.example. 1 2 3 4 5" },
+		{ "nest.example.", 60, DNS_TYPE_NS, "ns.nest.example." },
+		{ "ns.nest.example.", 60, DNS_TYPE_A, "198.18.0.1" },
+		{ "www.child.nest.example.", 60, DNS_TYPE_A, "198.18.0.2" },
+	};
+	static const struct fx_rec child[] = {
+		{ "child.nest.example.", 60, DNS_TYPE_SOA,
+		  "ns.nest.example. h.nest.example. 1 2 3 4 5" },
+		{ "child.nest.example.", 60, DNS_TYPE_NS, "ns.nest.example." },
+		{ "www.child.nest.example.", 60, DNS_TYPE_A, "198.18.0.3" },
+	};
+	static struct walk_log log;
+	struct zone_store *s;
+	char err[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(zone_store_new(&s), 0);
+	assert_int_equal(zone_store_publish(s, fx_zone(parent, 4, err, sizeof(err))), 0);
+	assert_int_equal(zone_store_publish(s, fx_zone(child, 3, err, sizeof(err))), 0);
+	log.n = 0;
+	assert_int_equal(engine_fastpath_walk_all(s, walk_cb, &log), 0);
+	assert_int_equal(log.n, 2);
+	i = walk_find(&log, "www.child.nest.example.", DNS_TYPE_A);
+	assert_true(i >= 0);
+	assert_memory_equal(log.e[i].answer + 12, "\xc6\x12\x00\x03", 4);	/* the child's */
+	assert_true(walk_find(&log, "ns.nest.example.", DNS_TYPE_A) >= 0);
+	zone_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -944,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_fastpath_walk_filters),
 		cmocka_unit_test(test_fastpath_bytes_match_engine),
 		cmocka_unit_test(test_fastpath_walk_too_long_and_signed),
+		cmocka_unit_test(test_fastpath_walk_all_nested),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

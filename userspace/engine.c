@@ -616,3 +616,35 @@ int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx)
 	free(resp);
 	return ret;
 }
+
+struct walk_all {
+	const struct zone_store	*zs;
+	const struct zone	*z;
+	fastpath_entry_cb	cb;
+	void			*ctx;
+};
+
+static int walk_all_entry(const struct fastpath_entry *fe, void *arg)
+{
+	struct walk_all *w = arg;
+
+	/* Inside foreach's read-side section. */
+	if (zone_store_find(w->zs, fe->qname, fe->qname_len) != w->z)
+		return 0;
+	return w->cb(fe, w->ctx);
+}
+
+static int walk_all_zone(const struct zone *z, void *arg)
+{
+	struct walk_all *w = arg;
+
+	w->z = z;
+	return engine_fastpath_walk(z, walk_all_entry, w);
+}
+
+int engine_fastpath_walk_all(const struct zone_store *zs, fastpath_entry_cb cb, void *ctx)
+{
+	struct walk_all w = { .zs = zs, .cb = cb, .ctx = ctx };
+
+	return zone_store_foreach(zs, walk_all_zone, &w);
+}
