@@ -25,7 +25,7 @@ NS_ARGS=(--nsid diff-nsid --identity diff-identity --version-string diff-version
 require_env
 if ! command -v knotd >/dev/null; then
 	echo "SKIP: $(basename "$0"): knotd not installed"
-	exit $ksft_skip
+	exit "$ksft_skip"
 fi
 
 zone_args() {

@@ -7,7 +7,6 @@
 # on the first broken promise of each category (all are run).
 import argparse
 import collections
-import os
 import random
 import resource
 import select
