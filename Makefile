@@ -39,15 +39,16 @@ CTL_SRCS	:= $(wildcard ctl/*.c)
 CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
+BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench
 
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all clean test unit-test selftest vm-test bench fuzz demo
+.PHONY: all clean test unit-test selftest asan-selftest vm-test bench fuzz demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS)
+all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS) $(BENCH_BINS)
 
 $(BUILD) $(BUILD)/userspace $(BUILD)/ctl $(BUILD)/tests $(BUILD)/bench:
 	$(Q)mkdir -p $@
@@ -89,11 +90,31 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
+$(BUILD)/bench/xdp_prog_bench: bench/xdp_prog_bench.c $(LIB) $(SKELS) \
+		$(patsubst %.bpf.o,%.skel.h,$(BENCH_BPF_OBJS)) | $(BUILD)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
 unit-test: $(TEST_BINS)
 	$(Q)tests/run_unit.sh $(TEST_BINS)
 
 selftest: all
 	$(Q)selftests/run.sh
+
+# The malformed-input selftest against a daemon built with ASan and UBSan in
+# its own build directory (the BPF objects are rebuilt there as they are; libbpf
+# and libxdp stay uninstrumented). Any sanitizer report stops the daemon, and
+# the test also reads its log after a clean SIGTERM.
+ASAN_BUILD	:= $(BUILD)/asan
+ASAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+asan-selftest: all
+	$(Q)CFLAGS='-O1 -g -fno-omit-frame-pointer $(ASAN_FLAGS)' LDFLAGS='$(ASAN_FLAGS)' \
+		$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) $(ASAN_BUILD)/nameserved
+	$(Q)NAMESERVED=$(abspath $(ASAN_BUILD))/nameserved \
+		ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		selftests/run.sh test_malformed.sh
 
 # The README's first command: the demo zone served in a namespace pair, queried.
 demo: all
@@ -104,6 +125,7 @@ vm-test: all
 	$(Q)vm/run --kernel 6.1 -- $(CURDIR)/selftests/run_vm.sh
 
 test: all unit-test selftest
+	$(Q)$(MAKE) --no-print-directory asan-selftest
 	$(Q)if command -v qemu-system-x86_64 >/dev/null; then $(MAKE) --no-print-directory vm-test; \
 	else echo "vm-test: SKIP (qemu-system-x86 not installed)"; fi
 

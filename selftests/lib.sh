@@ -9,7 +9,8 @@ ksft_skip=4
 SELFTEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$SELFTEST_DIR/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-NAMESERVED=$BUILD/nameserved
+# NAMESERVED may name another build of the daemon (make asan-selftest).
+NAMESERVED=${NAMESERVED:-$BUILD/nameserved}
 NSCTL=$BUILD/nsctl
 XDP_PASS_OBJ=$BUILD/xdp_pass.bpf.o
 DEMO_ZONE=$TOP/examples/demo.zone
@@ -150,11 +151,13 @@ wait_ready() {
 
 # start_daemon [ARGS...]: nameserved serving ZONE (default: the demo zone) in NS_SRV through nsenter, which enters
 # only the network namespace, so its pins stay visible here. Sets DAEMON_PID
-# and DAEMON_LOG.
+# and DAEMON_LOG. DAEMON_PREFIX, when set, is a command (words) that execs the
+# daemon, such as prlimit.
 start_daemon() {
 	DAEMON_LOG=$WORKDIR/nameserved-$INSTANCE.log
-	nsenter --net="/run/netns/$NS_SRV" "$NAMESERVED" --zone "${ZONE:-$DEMO_ZONE}" \
-		--instance "$INSTANCE" "$@" >"$DAEMON_LOG" 2>&1 &
+	# shellcheck disable=SC2086 # DAEMON_PREFIX is words on purpose
+	nsenter --net="/run/netns/$NS_SRV" $DAEMON_PREFIX "$NAMESERVED" \
+		--zone "${ZONE:-$DEMO_ZONE}" --instance "$INSTANCE" "$@" >"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	DAEMON_PIDS+=("$DAEMON_PID")
 	echo "$DAEMON_PID" >>"$WORKDIR/pids"

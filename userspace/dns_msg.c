@@ -24,6 +24,9 @@ int dns_msg_skip_name(const uint8_t *msg, size_t len, size_t *pos)
 		if ((msg[p] & 0xc0) == 0xc0) {
 			if (p + 2 > len)
 				return -EBADMSG;
+			/* RFC 1035 §4.1.4: to a prior occurrence, so never a loop */
+			if ((size_t)((msg[p] & 0x3f) << 8 | msg[p + 1]) >= *pos)
+				return -EBADMSG;
 			*pos = p + 2;
 			return 0;
 		}
@@ -174,7 +177,8 @@ static const struct dns_comp_entry *comp_find(const struct dns_resp *r, const ui
 	for (i = 0; i < r->ncomp; i++) {
 		const struct dns_comp_entry *e = &r->comp[i];
 
-		if (e->len == len && e->name[1] == name[1] && name_eq(e->name, name, len))
+		if (e->len == len && lower(e->name[1]) == lower(name[1]) &&
+		    name_eq(e->name, name, len))
 			return e;
 	}
 	return NULL;

@@ -45,6 +45,8 @@ enum dns_section { DNS_SEC_ANSWER, DNS_SEC_AUTHORITY, DNS_SEC_ADDITIONAL, DNS_SE
 #define DNS_EDNS_DO		0x8000
 #define DNS_EDNS_OPT_NSID	3	/* RFC 5001 */
 #define DNS_EDNS_OPT_COOKIE	10	/* RFC 7873 */
+#define DNS_EDNS_OPT_EDE	15	/* RFC 8914 extended DNS error */
+#define DNS_EDE_NOT_AUTHORITATIVE 20
 
 enum dns_query_status {
 	DNS_QUERY_OK,
@@ -208,7 +210,8 @@ static inline void dns_put32(uint8_t *p, uint32_t v)
 }
 
 /* Skips one possibly compressed name of msg at *pos without following
- * pointers; -EBADMSG if it runs out of the message or is malformed. */
+ * pointers; -EBADMSG if it runs out of the message, is malformed or points at
+ * itself or forward. */
 int dns_msg_skip_name(const uint8_t *msg, size_t len, size_t *pos);
 
 #endif /* NAMESERVE_DNS_MSG_H */
