@@ -660,10 +660,6 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 				  (q->qlen + alen) & 1);
 	}
 
-	udp = data + (q->l4_off & 0xff);
-	if ((void *)(udp + 1) > end)
-		return FP_PASS_ERROR;
-
 	/* From scratch, never from the query's: over veth its checksum may be
 	 * a partial one left by TX offload. Zero means "none" in IPv4. */
 	csum = ~fp_csum_fold(sum);
