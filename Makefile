@@ -39,6 +39,7 @@ CTL_SRCS	:= $(wildcard ctl/*.c)
 CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
+BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench
 
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -47,7 +48,7 @@ TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS)
+all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS) $(BENCH_BINS)
 
 $(BUILD) $(BUILD)/userspace $(BUILD)/ctl $(BUILD)/tests $(BUILD)/bench:
 	$(Q)mkdir -p $@
@@ -88,6 +89,11 @@ $(BUILD)/nsctl: $(CTL_OBJS)
 $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/bench/xdp_prog_bench: bench/xdp_prog_bench.c $(LIB) $(SKELS) \
+		$(patsubst %.bpf.o,%.skel.h,$(BENCH_BPF_OBJS)) | $(BUILD)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 unit-test: $(TEST_BINS)
 	$(Q)tests/run_unit.sh $(TEST_BINS)

@@ -99,6 +99,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
+	size_t i;
 	long v;
 	int c;
 
@@ -188,6 +189,15 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		fprintf(stderr, PROG ": --nsid takes at most %d bytes, --identity and "
 			"--version-string at most %d\n", ENGINE_NSID_MAX, ENGINE_CHAOS_TXT_MAX);
 		exit(2);
+	}
+	/* The XDP program answers one port: the one we listen on. */
+	d->xdp_opts.dns_port = server_addr_port(&d->addrs[0]);
+	for (i = 1; i < d->naddrs && d->nifaces; i++) {
+		if (server_addr_port(&d->addrs[i]) != d->xdp_opts.dns_port) {
+			fprintf(stderr, PROG ": with --xdp every --listen address must use the "
+				"same port\n");
+			exit(2);
+		}
 	}
 	if (d->nifaces == 0 && (d->xdp_opts.mode != XDP_LOADER_AUTO || d->xdp_opts.instance))
 		fprintf(stderr, PROG ": warning: --xdp-mode and --instance only matter with "
