@@ -23,6 +23,7 @@ ALL_TESTS="
 	test_idempotency
 	test_body_limit
 	test_xdp_live
+	test_child_zone_fastpath
 	test_stats_metrics
 	test_restart_keeps_state
 	test_tls
@@ -649,6 +650,44 @@ test_xdp_live() {
 	api DELETE /v1/zones/live.test
 	expect 204 || return 1
 	expect_dns www.live.test A "REFUSED " || return 1
+}
+
+# xdp_hit NAME TYPE "STATUS RDATA": answered so, and by the XDP program;
+# xdp_miss: answered so by the daemon.
+xdp_hit() {
+	local a0 a1
+
+	a0=$(counter answered) && expect_dns "$@" && a1=$(counter answered) || return 1
+	[ $((a1 - a0)) -eq 1 ] || { fail "$1 $2 not answered by XDP"; return 1; }
+}
+
+xdp_miss() {
+	local a0 a1
+
+	a0=$(counter answered) && expect_dns "$@" && a1=$(counter answered) || return 1
+	[ "$a1" = "$a0" ] || { fail "$1 $2 answered by XDP"; return 1; }
+}
+
+# A child zone created or deleted moves names between it and the parent in
+# the fast path too, not only in the engine.
+test_child_zone_fastpath() {
+	ensure_daemon || return 1
+	new_zone par.test || return 1
+	japi PUT /v1/zones/par.test/rrsets/www.kid/A '{"records": ["198.18.3.1"]}'
+	expect 200 || return 1
+	japi PUT /v1/zones/par.test/rrsets/only.kid/A '{"records": ["198.18.3.2"]}'
+	expect 200 || return 1
+	xdp_hit www.kid.par.test A "NOERROR A 198.18.3.1" || return 1
+	new_zone kid.par.test || return 1
+	japi PUT /v1/zones/kid.par.test/rrsets/www/A '{"records": ["198.18.3.9"]}'
+	expect 200 || return 1
+	xdp_hit www.kid.par.test A "NOERROR A 198.18.3.9" || return 1
+	# The parent's data below the child is not the answer any more.
+	xdp_miss only.kid.par.test A "NXDOMAIN " || return 1
+	api DELETE /v1/zones/kid.par.test
+	expect 204 || return 1
+	xdp_hit www.kid.par.test A "NOERROR A 198.18.3.1" || return 1
+	xdp_hit only.kid.par.test A "NOERROR A 198.18.3.2" || return 1
 }
 
 test_stats_metrics() {

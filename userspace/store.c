@@ -718,8 +718,15 @@ int store_token_get_id(struct store_txn *t, const char *id, struct store_token *
 
 int store_token_put(struct store_txn *t, const struct store_token *tok)
 {
+	MDB_val v;
 	int err;
 
+	/* Both checked before either is written: a clash leaves nothing behind. */
+	err = get(t, DB_TOKEN_IDS, tok->id, strlen(tok->id), &v);
+	if (!err)
+		return -EEXIST;
+	if (err != -ENOENT)
+		return err;
 	err = put(t, DB_TOKENS, tok->hash, STORE_HASH_LEN, tok, sizeof(*tok), MDB_NOOVERWRITE);
 	if (!err)
 		err = put(t, DB_TOKEN_IDS, tok->id, strlen(tok->id), tok->hash, STORE_HASH_LEN,

@@ -26,6 +26,7 @@
 struct pending {
 	uint8_t		origin[DNS_NAME_MAX];
 	struct zone	*zone;		/* NULL: stop serving the zone */
+	bool		added;		/* a zone not served before */
 };
 
 struct zone_admin {
@@ -369,22 +370,52 @@ void zone_admin_on_apply(struct zone_admin *za, zone_admin_apply_cb cb, void *ct
 	za->apply_ctx = ctx;
 }
 
-static int walk_zone(const void *z, fastpath_entry_cb cb, void *ctx)
+/* One zone's fast-path entries, without the names a hosted child zone
+ * answers (data the parent holds below the child's apex). */
+struct walk_one {
+	const struct zone_store	*zs;
+	const struct zone	*z;
+	fastpath_entry_cb	cb;
+	void			*ctx;
+};
+
+static int walk_one_entry(const struct fastpath_entry *fe, void *arg)
 {
-	return engine_fastpath_walk(z, cb, ctx);
+	struct walk_one *w = arg;
+
+	if (zone_store_find(w->zs, fe->qname, fe->qname_len) != w->z)
+		return 0;
+	return w->cb(fe, w->ctx);
 }
 
+static int walk_zone(const void *src, fastpath_entry_cb cb, void *ctx)
+{
+	struct walk_one w = *(const struct walk_one *)src;
+	int ret;
+
+	w.cb = cb;
+	w.ctx = ctx;
+	rcu_read_lock();
+	ret = engine_fastpath_walk(w.z, walk_one_entry, &w);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* z is the version served now for origin, or NULL when origin is gone. */
 static int sync_zone(struct zone_admin *za, const uint8_t *origin, const struct zone *z)
 {
+	struct walk_one w = { .zs = za->zs, .z = z };
 	char name[DNS_NAME_TEXT_MAX];
 	int ret;
 
 	if (!za->ms)
 		return 0;
 	if (z)
-		ret = map_sync_zone(za->ms, origin, walk_zone, z);
+		ret = map_sync_zone(za->ms, origin, walk_zone, &w);
 	else
 		ret = map_sync_zone_remove(za->ms, origin);
+	if (ret == -ENOENT && !z)
+		ret = 0;	/* it had no entries */
 	if (ret)
 		log_warn("fast path: zone %s: %s", name_str(origin, name, sizeof(name)),
 			 strerror(-ret));
@@ -558,6 +589,21 @@ static double now_sec(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void sync_parent(struct zone_admin *za, const uint8_t *origin)
+{
+	const uint8_t *up = dns_name_parent(origin);
+	const struct zone *pz;
+
+	if (!za->ms || !up)
+		return;
+	rcu_read_lock();
+	pz = zone_store_find(za->zs, up, dns_name_len(up, DNS_NAME_MAX));
+	rcu_read_unlock();
+	/* Only our writes replace versions, and we hold the lock. */
+	if (pz)
+		sync_zone(za, pz->origin, pz);
+}
+
 int zone_admin_commit(struct zone_admin_txn *t)
 {
 	struct zone_admin *za = t->za;
@@ -573,6 +619,7 @@ int zone_admin_commit(struct zone_admin_txn *t)
 	t0 = now_sec();
 	for (i = 0; i < t->npend; i++) {
 		struct pending *p = &t->pend[i];
+		bool removed = !p->zone;
 
 		if (p->zone) {
 			struct zone *z = p->zone;
@@ -586,6 +633,9 @@ int zone_admin_commit(struct zone_admin_txn *t)
 			zone_store_remove(za->zs, p->origin);
 			sync_zone(za, p->origin, NULL);
 		}
+		/* A zone come or gone moves names between it and its parent. */
+		if (p->added || removed)
+			sync_parent(za, p->origin);
 	}
 	if (t->npend && za->apply_cb)
 		za->apply_cb(now_sec() - t0, za->apply_ctx);
@@ -596,7 +646,8 @@ out:
 	return ret;
 }
 
-static int pending_add(struct zone_admin_txn *t, const uint8_t *origin, struct zone *z)
+static int pending_add(struct zone_admin_txn *t, const uint8_t *origin, struct zone *z,
+		       bool added)
 {
 	size_t i;
 	int len = dns_name_len(origin, DNS_NAME_MAX);
@@ -605,6 +656,7 @@ static int pending_add(struct zone_admin_txn *t, const uint8_t *origin, struct z
 		if (dns_name_equal(t->pend[i].origin, origin)) {
 			zone_free(t->pend[i].zone);
 			t->pend[i].zone = z;
+			t->pend[i].added |= added;
 			return 0;
 		}
 	}
@@ -620,6 +672,7 @@ static int pending_add(struct zone_admin_txn *t, const uint8_t *origin, struct z
 		t->cappend = cap;
 	}
 	memcpy(t->pend[t->npend].origin, origin, len);
+	t->pend[t->npend].added = added;
 	t->pend[t->npend++].zone = z;
 	return 0;
 }
@@ -840,7 +893,7 @@ static int new_version(struct zone_admin_txn *t, struct store_zone *z, struct jo
 		seterr(e, ZONE_ADMIN_SEMANTIC, NULL, "%s", err);
 		return ret;
 	}
-	ret = pending_add(t, z->origin, v);
+	ret = pending_add(t, z->origin, v, false);
 	if (ret)
 		return internal(e, ret, "building the zone");
 	return 0;
@@ -1449,7 +1502,7 @@ static int create_from(struct zone_admin_txn *t, struct zone *v, const char *acc
 		       err);
 		return ret;
 	}
-	ret = pending_add(t, z.origin, served);
+	ret = pending_add(t, z.origin, served, true);
 	if (ret)
 		return internal(e, ret, "zone");
 	if (out)
@@ -1529,7 +1582,7 @@ int zone_admin_zone_delete(struct zone_admin_txn *t, const char *zone, const cha
 	ret = store_zone_del(t->st, &z);
 	if (ret)
 		return internal(e, ret, "deleting the zone");
-	return pending_add(t, z.origin, NULL) ? internal(e, -ENOMEM, "zone") : 0;
+	return pending_add(t, z.origin, NULL, false) ? internal(e, -ENOMEM, "zone") : 0;
 }
 
 /* Journals the difference between the stored RRsets of z and version v. */
