@@ -39,7 +39,7 @@ CTL_SRCS	:= $(wildcard ctl/*.c)
 CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
-BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench
+BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench $(BUILD)/bench/api_bulk
 
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -94,6 +94,10 @@ $(BUILD)/bench/xdp_prog_bench: bench/xdp_prog_bench.c $(LIB) $(SKELS) \
 		$(patsubst %.bpf.o,%.skel.h,$(BENCH_BPF_OBJS)) | $(BUILD)/bench
 	$(call msg,BENCH-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/bench/api_bulk: bench/api_bulk.c $(LIB) | $(BUILD)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 unit-test: $(TEST_BINS)
 	$(Q)tests/run_unit.sh $(TEST_BINS)
