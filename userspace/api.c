@@ -863,7 +863,8 @@ int api_start(struct api **out, const struct api_config *cfg)
 {
 	struct api *a;
 	char *cert = NULL, *key = NULL;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			     MHD_USE_ITC;
 	int fd = -1, err;
 
 	*out = NULL;
