@@ -35,8 +35,14 @@ LIB_SRCS	:= $(filter-out userspace/nameserved.c,$(wildcard userspace/*.c))
 LIB_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 LIB		:= $(BUILD)/libnameserve.a
 
+# nsctl sees only include/ and ctl/; everything but its main goes into a library
+# that its unit tests (tests/test_nsctl_*.c) link.
 CTL_SRCS	:= $(wildcard ctl/*.c)
 CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
+CTL_LIB_OBJS	:= $(filter-out $(BUILD)/ctl/nsctl.o,$(CTL_OBJS))
+CTL_LIB		:= $(BUILD)/libnsctl.a
+CTL_CPPFLAGS	:= -Iinclude -Ictl
+CTL_LDLIBS	:= -lcurl -ljansson -lbpf
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
 
@@ -71,7 +77,7 @@ $(BUILD)/userspace/%.o: userspace/%.c $(SKELS) | $(BUILD)/userspace
 
 $(BUILD)/ctl/%.o: ctl/%.c | $(BUILD)/ctl
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CTL_CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -81,13 +87,22 @@ $(BUILD)/nameserved: $(BUILD)/userspace/nameserved.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/nsctl: $(CTL_OBJS)
+$(CTL_LIB): $(CTL_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/nsctl: $(BUILD)/ctl/nsctl.o $(CTL_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lbpf -ljansson -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(CTL_LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+# nsctl's own tests link its library, not the daemon's.
+$(BUILD)/tests/test_nsctl_%: tests/test_nsctl_%.c $(CTL_LIB) | $(BUILD)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CTL_CPPFLAGS) -Itests $(CFLAGS) $< $(CTL_LIB) $(CTL_LDLIBS) -lcmocka -o $@
 
 unit-test: $(TEST_BINS)
 	$(Q)tests/run_unit.sh $(TEST_BINS)
