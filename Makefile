@@ -23,7 +23,7 @@ BPF_INCLUDES	:= -Iinclude $(CLANG_BPF_SYS_INCLUDES)
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
 CPPFLAGS	+= -Iinclude -Iuserspace -I$(BUILD)
-LDLIBS		+= -lxdp -lbpf -lelf -lz -lpthread -lurcu
+LDLIBS		+= -lxdp -lbpf -lelf -lz -lpthread -lurcu -llmdb -lmicrohttpd -ljansson -lcrypto
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -45,6 +45,7 @@ CTL_CPPFLAGS	:= -Iinclude -Ictl
 CTL_LDLIBS	:= -lcurl -ljansson -lbpf
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
+BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench
 
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -53,7 +54,7 @@ TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS)
+all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS) $(BENCH_BINS)
 
 $(BUILD) $(BUILD)/userspace $(BUILD)/ctl $(BUILD)/tests $(BUILD)/bench:
 	$(Q)mkdir -p $@
@@ -103,6 +104,11 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS) | $(BUILD)/tests
 $(BUILD)/tests/test_nsctl_%: tests/test_nsctl_%.c $(CTL_LIB) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CTL_CPPFLAGS) -Itests $(CFLAGS) $< $(CTL_LIB) $(CTL_LDLIBS) -lcmocka -o $@
+
+$(BUILD)/bench/xdp_prog_bench: bench/xdp_prog_bench.c $(LIB) $(SKELS) \
+		$(patsubst %.bpf.o,%.skel.h,$(BENCH_BPF_OBJS)) | $(BUILD)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 unit-test: $(TEST_BINS)
 	$(Q)tests/run_unit.sh $(TEST_BINS)
