@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs a command (an nsctl write), then asks one DNS question over UDP every few
 # milliseconds until the reply is the expected one; prints, as JSON, how long
-# after the command returned that was and what every poll got, so the caller
-# can match the fast path's counters against the polls. Bounded in time.
+# the command took, how long after it returned the expected reply came, and
+# what every poll got, so the caller can match the fast path's counters against
+# the polls. Bounded in time.
 import argparse
 import json
 import os
@@ -80,6 +81,7 @@ def main():
     sock.connect((a.server, 53))
     sock.settimeout(0.2)
 
+    t_cmd = time.monotonic()
     if cmd:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if done.returncode:
@@ -87,6 +89,7 @@ def main():
                               "stderr": done.stderr}))
             return 1
     t0 = time.monotonic()
+    cmd_ms = round((t0 - t_cmd) * 1000, 3)
     polls = []
     while time.monotonic() - t0 < a.limit_s:
         qid, msg = query(a.name, qtype)
@@ -105,7 +108,8 @@ def main():
             polls.append({"rcode": rcode, "aa": aa, "answer": addrs})
             # An answer from the zone is authoritative; REFUSED is not.
             if rcode == want_rcode and addrs == want and (aa or rcode == "REFUSED"):
-                print(json.dumps({"ms": round((t1 - t0) * 1000, 3), "polls": polls}))
+                print(json.dumps({"ms": round((t1 - t0) * 1000, 3), "cmd_ms": cmd_ms,
+                                  "polls": polls}))
                 return 0
         time.sleep(a.interval_ms / 1000)
     print(json.dumps({"error": "no expected answer within %.1f s" % a.limit_s,
