@@ -43,7 +43,7 @@ const char cli_global_help[] =
 	"http://127.0.0.1:8053)\n"
 	"  --token TOKEN          the bearer token (default: $NAMESERVE_TOKEN, the config file)\n"
 	"  --json                 print the API's JSON instead of a table\n"
-	"  --if-match ETAG        refuse the write if the zone has moved on from ETAG (\"SERIAL\")\n"
+	"  --if-match ETAG        refuse the write if the zone is no longer at ETAG (\"SERIAL\")\n"
 	"  --idempotency-key KEY  make a write safe to retry: the same KEY is applied once\n"
 	"  --timeout SECONDS      give up on a request after SECONDS (default 30)\n";
 

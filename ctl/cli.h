@@ -29,7 +29,7 @@ struct cli_cmd {
 	int		(*run)(int argc, char **argv);
 	const char	*args;		/* its operands and options, for the usage line */
 	const char	*summary;	/* one line */
-	const char	*help;		/* what --help adds: the options, one a line; or NULL */
+	const char	*help;		/* what --help adds (the options), or NULL */
 };
 
 /* What getopt returns for -h/--help, which every command takes. */

@@ -7,7 +7,7 @@
 
 /* Exit codes, as scripts see them. */
 #define NSCTL_EXIT_OK		0
-#define NSCTL_EXIT_FAIL		1	/* the command could not be done (the API said no) */
+#define NSCTL_EXIT_FAIL		1	/* not done: the API refused or failed */
 #define NSCTL_EXIT_USAGE	2	/* bad command line or configuration */
 #define NSCTL_EXIT_CONNECT	3	/* the server could not be reached */
 

@@ -354,7 +354,8 @@ int zone_file_origin(const char *text, char *buf, size_t len)
 			;
 		if (tok == p || *tok == ';')
 			continue;
-		if (tok == line && !strncasecmp(tok, "$ORIGIN", 7) && isspace((unsigned char)tok[7])) {
+		if (tok == line && !strncasecmp(tok, "$ORIGIN", 7) &&
+		    isspace((unsigned char)tok[7])) {
 			for (tok += 7; tok < p && isspace((unsigned char)*tok); tok++)
 				;
 		} else if (tok == line && *tok == '$') {

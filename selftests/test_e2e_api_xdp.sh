@@ -73,7 +73,8 @@ run_measure() {
 	shift
 	a0=$(counter answered) && m0=$(counter pass_miss) || return 1
 	res=$(nsenter --net="/run/netns/$NS_CLI" python3 "$SELFTEST_DIR/dns_poll.py" "${poll[@]}" \
-		-- nsenter --net="/run/netns/$NS_SRV" "$NSCTL" "$@") || { fail "$label: $res"; return 1; }
+		-- nsenter --net="/run/netns/$NS_SRV" "$NSCTL" "$@") ||
+			{ fail "$label: $res"; return 1; }
 	a1=$(counter answered) && m1=$(counter pass_miss) || return 1
 	ms=$(python3 - "$res" $((a1 - a0)) $((m1 - m0)) <<'EOF_PY'
 import json, sys
@@ -113,7 +114,7 @@ xdp_hit() {
 	out=$(query "$1" "$2" "$3") || { fail "kdig: $out"; return 1; }
 	a1=$(counter answered) && m1=$(counter pass_miss) || return 1
 	[ $((a1 - a0)) -eq 1 ] && [ "$m1" -eq "$m0" ] ||
-		{ fail "$2 $3 not answered by XDP (answered +$((a1 - a0)), pass_miss +$((m1 - m0)))"; return 1; }
+		{ fail "$2 $3 not from XDP: answered +$((a1 - a0)), pass_miss +$((m1 - m0))"; return 1; }
 	echo "$out"
 }
 
@@ -137,8 +138,8 @@ test_create_answered_by_xdp() {
 		--expect 198.18.0.31 --expect 198.18.0.32 -- \
 		rrset set "$ZONE_NAME" www A 198.18.0.31 198.18.0.32 --ttl 300 || return 1
 	out=$(xdp_hit "$SRV_IP4" "www.$ZONE_NAME" A) || return 1
-	grep -qE 'www\.e2e\.example\.[[:space:]]+300[[:space:]]+IN[[:space:]]+A[[:space:]]+198\.18\.0\.31' \
-		<<<"$out" || { fail "answer: $out"; return 1; }
+	grep -qE '^www\.e2e\.example\.\s+300\s+IN\s+A\s+198\.18\.0\.31$' <<<"$out" ||
+		{ fail "answer: $out"; return 1; }
 }
 
 test_updates_answered_by_xdp() {

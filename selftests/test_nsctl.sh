@@ -122,7 +122,8 @@ test_zone_create_list_get() {
 	grep -q '^nsctl: 409 conflict: ' <<<"$ERR" || { fail "not a verbatim 409: $ERR"; return 1; }
 	ok zone create t2.example. || return 1
 	ok rrset get t2.example @ NS --json || return 1
-	[ "$(jq_ 'j["records"]')" = "['ns.nameserve.test.']" ] || { fail "default NS: $OUT"; return 1; }
+	[ "$(jq_ 'j["records"]')" = "['ns.nameserve.test.']" ] ||
+		{ fail "default NS: $OUT"; return 1; }
 
 	ok zone list || return 1
 	check_table NAME ACCOUNT 'SERIAL>' 'RRSETS>' UPDATED || { fail "table: $OUT"; return 1; }
@@ -180,7 +181,8 @@ test_rrset_set_get_list_delete() {
 
 	# Served by the daemon at once.
 	out=$(query "$SRV_IP4" t1.example MX) || { fail "kdig: $out"; return 1; }
-	grep -qE 'MX[[:space:]]+10 mail\.t1\.example\.' <<<"$out" || { fail "MX not served: $out"; return 1; }
+	grep -qE 'MX[[:space:]]+10 mail\.t1\.example\.' <<<"$out" ||
+		{ fail "MX not served: $out"; return 1; }
 
 	ok rrset list t1.example || return 1
 	check_table NAME 'TTL>' TYPE DATA || { fail "table: $OUT"; return 1; }
@@ -197,13 +199,16 @@ test_rrset_set_get_list_delete() {
 	# Bad RDATA: the API's message, verbatim, and nothing changes.
 	s0=$(serial t1.example) || return 1
 	refused 1 rrset set t1.example bad A 198.18.0.300 || return 1
-	grep -qE '^nsctl: 400 invalid: .+' <<<"$ERR" || { fail "not a verbatim 400: $ERR"; return 1; }
-	[ "$(serial t1.example)" -eq "$s0" ] || { fail "a refused write moved the serial"; return 1; }
+	grep -qE '^nsctl: 400 invalid: .+' <<<"$ERR" ||
+		{ fail "not a verbatim 400: $ERR"; return 1; }
+	[ "$(serial t1.example)" -eq "$s0" ] ||
+		{ fail "a refused write moved the serial"; return 1; }
 
 	ok rrset delete t1.example www A || return 1
 	[ "$OUT" = "www A in t1.example deleted" ] || { fail "delete said: $OUT"; return 1; }
 	refused 1 rrset get t1.example www A || return 1
-	grep -q '^nsctl: 404 not_found: ' <<<"$ERR" || { fail "not a verbatim 404: $ERR"; return 1; }
+	grep -q '^nsctl: 404 not_found: ' <<<"$ERR" ||
+		{ fail "not a verbatim 404: $ERR"; return 1; }
 	# The apex SOA cannot go.
 	refused 1 rrset delete t1.example @ SOA || return 1
 	grep -q '^nsctl: 422 semantic: ' <<<"$ERR" || { fail "not a verbatim 422: $ERR"; return 1; }
@@ -217,9 +222,11 @@ test_rrset_add_remove_apply() {
 	ok rrset add t1.example multi A 198.18.0.42 198.18.0.43 || return 1
 	ok rrset get t1.example multi A --json || return 1
 	[ "$(jq_ 'sorted(j["records"]), j["ttl"]')" = \
-	  "(['198.18.0.41', '198.18.0.42', '198.18.0.43'], 120)" ] || { fail "add: $OUT"; return 1; }
+	  "(['198.18.0.41', '198.18.0.42', '198.18.0.43'], 120)" ] ||
+		{ fail "add: $OUT"; return 1; }
 	ok rrset remove t1.example multi A 198.18.0.42 || return 1
-	grep -qE '^1 change applied: serial [0-9]+$' <<<"$OUT" || { fail "remove said: $OUT"; return 1; }
+	grep -qE '^1 change applied: serial [0-9]+$' <<<"$OUT" ||
+		{ fail "remove said: $OUT"; return 1; }
 	ok rrset get t1.example multi A --json || return 1
 	[ "$(jq_ 'sorted(j["records"])')" = "['198.18.0.41', '198.18.0.43']" ] ||
 		{ fail "remove: $OUT"; return 1; }
@@ -249,7 +256,8 @@ EOF_JSON
 	[ $? -eq 1 ] || { fail "a bad change was not refused"; return 1; }
 	grep -qE '^nsctl: 400 invalid: .*\(field: changes\[1\]' "$WORKDIR/apply.err" ||
 		{ fail "bad change: $(cat "$WORKDIR/apply.err")"; return 1; }
-	[ "$(serial t1.example)" -eq "$s0" ] || { fail "a refused PATCH moved the serial"; return 1; }
+	[ "$(serial t1.example)" -eq "$s0" ] ||
+		{ fail "a refused PATCH moved the serial"; return 1; }
 	# A file that is not JSON never leaves nsctl.
 	echo '{"changes": [' >"$WORKDIR/broken.json"
 	refused 2 rrset apply t1.example "$WORKDIR/broken.json" || return 1
@@ -283,7 +291,10 @@ test_zone_export_import() {
 	# --replace: the whole content, serial up.
 	local s0
 	s0=$(serial t3.example) || return 1
-	{ grep -E '[[:space:]](SOA|NS)[[:space:]]' "$imp"; echo 'fresh.t3.example. 300 IN A 198.18.0.51'; } \
+	{
+		grep -E '[[:space:]](SOA|NS)[[:space:]]' "$imp"
+		echo 'fresh.t3.example. 300 IN A 198.18.0.51'
+	} \
 		>"$WORKDIR/t3-new.zone"
 	ok zone import "$WORKDIR/t3-new.zone" --replace --name t3.example || return 1
 	grep -q '^zone t3.example. replaced' <<<"$OUT" || { fail "replace said: $OUT"; return 1; }
@@ -316,10 +327,13 @@ test_if_match() {
 	ensure_api || return 1
 	s=$(serial t1.example) || return 1
 	refused 1 rrset set t1.example cas A 198.18.0.61 --if-match "\"$((s - 1))\"" || return 1
-	grep -q '^nsctl: 412 precondition_failed: ' <<<"$ERR" || { fail "not a verbatim 412: $ERR"; return 1; }
-	[ "$(serial t1.example)" -eq "$s" ] || { fail "a refused write moved the serial"; return 1; }
+	grep -q '^nsctl: 412 precondition_failed: ' <<<"$ERR" ||
+		{ fail "not a verbatim 412: $ERR"; return 1; }
+	[ "$(serial t1.example)" -eq "$s" ] ||
+		{ fail "a refused write moved the serial"; return 1; }
 	ok --if-match "\"$s\"" rrset set t1.example cas A 198.18.0.61 || return 1
-	[ "$(serial t1.example)" -eq $((s + 1)) ] || { fail "serial did not move by one"; return 1; }
+	[ "$(serial t1.example)" -eq $((s + 1)) ] ||
+		{ fail "serial did not move by one"; return 1; }
 	# A value that cannot be a header never leaves nsctl.
 	refused 2 rrset set t1.example cas A 198.18.0.61 --if-match 'a b' || return 1
 }
@@ -332,7 +346,8 @@ test_idempotency_key() {
 	ok rrset set t1.example idem A 198.18.0.71 --idempotency-key "$key" || return 1
 	ok rrset set t1.example idem A 198.18.0.71 --idempotency-key "$key" || return 1
 	grep -q 'replayed' <<<"$ERR" || { fail "no replay noted: $ERR"; return 1; }
-	[ "$(serial t1.example)" -eq $((s + 1)) ] || { fail "a replay made a new version"; return 1; }
+	[ "$(serial t1.example)" -eq $((s + 1)) ] ||
+		{ fail "a replay made a new version"; return 1; }
 	refused 1 rrset set t1.example idem A 198.18.0.72 --idempotency-key "$key" || return 1
 	grep -q '^nsctl: 422 semantic: ' <<<"$ERR" || { fail "not a verbatim 422: $ERR"; return 1; }
 }
@@ -352,11 +367,13 @@ test_tokens_and_accounts() {
 		{ fail "token table: $tok_out"; return 1; }
 	ok token create --name other --account beta --json || return 1
 	beta=$(jq_ 'j["token"]') || return 1
-	[ "$(jq_ 'j["account"], j["admin"]')" = "('beta', False)" ] || { fail "--json: $OUT"; return 1; }
+	[ "$(jq_ 'j["account"], j["admin"]')" = "('beta', False)" ] ||
+		{ fail "--json: $OUT"; return 1; }
 
 	ok token list || return 1
 	check_table ID NAME ACCOUNT ADMIN CREATED || { fail "table: $OUT"; return 1; }
-	grep -qE "^$acme_id +ci +acme +no " <<<"$OUT" || { fail "acme's token not listed: $OUT"; return 1; }
+	grep -qE "^$acme_id +ci +acme +no " <<<"$OUT" ||
+		{ fail "acme's token not listed: $OUT"; return 1; }
 	! grep -q "$acme" <<<"$OUT" || { fail "a secret in the list"; return 1; }
 	ok token list --account acme --json || return 1
 	[ "$(jq_ 'sorted({t["account"] for t in j["tokens"]})')" = "['acme']" ] ||
@@ -373,7 +390,8 @@ test_tokens_and_accounts() {
 	refused 1 --token "$beta" zone get nosuch.example || return 1
 	[ "$e_theirs" = "${ERR//nosuch.example/acme.example}" ] ||
 		{ fail "another account's zone is not a plain 404: $e_theirs vs $ERR"; return 1; }
-	grep -q '^nsctl: 404 not_found: ' <<<"$e_theirs" || { fail "not a 404: $e_theirs"; return 1; }
+	grep -q '^nsctl: 404 not_found: ' <<<"$e_theirs" ||
+		{ fail "not a 404: $e_theirs"; return 1; }
 	refused 1 --token "$beta" rrset get acme.example www A || return 1
 	grep -q '^nsctl: 404 not_found: ' <<<"$ERR" || { fail "not a 404: $ERR"; return 1; }
 	refused 1 --token "$beta" rrset set acme.example www A 198.18.0.82 || return 1
@@ -382,13 +400,15 @@ test_tokens_and_accounts() {
 	[ "$(jq_ 'len(j["zones"])')" = 0 ] || { fail "beta sees zones: $OUT"; return 1; }
 	# Nor may a plain token make an admin one.
 	refused 1 --token "$acme" token create --name escalate --admin || return 1
-	grep -q '^nsctl: 403 forbidden: ' <<<"$ERR" || { fail "not a verbatim 403: $ERR"; return 1; }
+	grep -q '^nsctl: 403 forbidden: ' <<<"$ERR" ||
+		{ fail "not a verbatim 403: $ERR"; return 1; }
 
 	# Revoked: the token no longer works.
 	ok token delete "$acme_id" || return 1
 	[ "$OUT" = "token $acme_id deleted" ] || { fail "delete said: $OUT"; return 1; }
 	refused 1 --token "$acme" zone list || return 1
-	grep -q '^nsctl: 401 unauthenticated: ' <<<"$ERR" || { fail "not a verbatim 401: $ERR"; return 1; }
+	grep -q '^nsctl: 401 unauthenticated: ' <<<"$ERR" ||
+		{ fail "not a verbatim 401: $ERR"; return 1; }
 	refused 1 token delete "$acme_id" || return 1
 	grep -q '^nsctl: 404 not_found: ' <<<"$ERR" || { fail "not a 404: $ERR"; return 1; }
 }

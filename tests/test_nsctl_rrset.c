@@ -29,7 +29,8 @@ static void test_put_body(void **state)
 	struct rrset_spec s = { "www", "A", 300, recs, 2 };
 	(void)state;
 
-	assert_json(rrset_json(&s, NULL), "{\"ttl\":300,\"records\":[\"192.0.2.1\",\"192.0.2.2\"]}");
+	assert_json(rrset_json(&s, NULL),
+		    "{\"ttl\":300,\"records\":[\"192.0.2.1\",\"192.0.2.2\"]}");
 	/* No --ttl: the server's default, so no "ttl" at all. */
 	s.ttl = -1;
 	assert_json(rrset_json(&s, NULL), "{\"records\":[\"192.0.2.1\",\"192.0.2.2\"]}");
@@ -58,7 +59,8 @@ static void test_patch_changes(void **state)
 		    "{\"op\":\"remove\",\"name\":\"@\",\"type\":\"TXT\","
 		    "\"records\":[\"\\\"v=spf1 -all\\\"\"]}");
 	/* delete names the RRset only. */
-	assert_json(rrset_json(&s, "delete"), "{\"op\":\"delete\",\"name\":\"@\",\"type\":\"TXT\"}");
+	assert_json(rrset_json(&s, "delete"),
+		    "{\"op\":\"delete\",\"name\":\"@\",\"type\":\"TXT\"}");
 }
 
 static void test_not_utf8(void **state)
