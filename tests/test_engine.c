@@ -456,12 +456,14 @@ static void test_any_minimal(void **state)
 {
 	(void)state;
 	/* RFC 8482: one RRset */
+	/* the lowest type, whatever the order in the zone file (TXT came first) */
 	assert_int_equal(ask("multi.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
 	assert_int_equal(rep.an, 1);
-	assert_rr(0, "multi.example.com.", DNS_TYPE_TXT, 3600);
+	assert_rr(0, "multi.example.com.", DNS_TYPE_A, 3600);
 	assert_int_equal(ask("example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rep.an, 1);
+	assert_rr(0, "example.com.", DNS_TYPE_A, 3600);
 	/* an empty non-terminal has none: NODATA */
 	assert_int_equal(ask("ent.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rep.an, 0);
@@ -575,6 +577,13 @@ static void test_refused_outside_zones(void **state)
 	struct fx_query_opts o = { .qclass = 4 };
 	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	/* with EDNS, the reason: RFC 8914 Not Authoritative */
+	o = (struct fx_query_opts){ .edns = true };
+	assert_int_equal(ask("www.example.net.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[0].rdlen, 6);
+	assert_memory_equal(rdata(0), "\x00\x0f\x00\x02\x00\x14", 6);
 }
 
 static void test_notimp_opcode(void **state)
@@ -589,6 +598,10 @@ static void test_notimp_opcode(void **state)
 	o.flags = DNS_OPCODE_STATUS << DNS_OPCODE_SHIFT;
 	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	/* QTYPE 0 is reserved */
+	assert_int_equal(ask("www.example.com.", 0, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	assert_int_equal(rep.an + rep.ns, 0);
 }
 
 static void test_formerr_and_drop(void **state)
@@ -683,6 +696,7 @@ static void test_chaos(void **state)
 	(void)state;
 	assert_int_equal(ask("ID.server.", DNS_TYPE_TXT, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_false(flag(DNS_FLAG_AA));
 	assert_int_equal(rep.an, 1);
 	assert_int_equal(rep.rr[0].rclass, DNS_CLASS_CH);
 	assert_memory_equal(rdata(0), "\x0dpop-1.example", 14);
@@ -888,6 +902,41 @@ static void test_fastpath_walk_too_long_and_signed(void **state)
 	zone_free(z);
 }
 
+/* A parent holding data below a hosted child's apex (no delegation): the engine
+ * answers from the child, so the parent's record must not reach the maps. */
+static void test_fastpath_walk_all_nested(void **state)
+{
+	static const struct fx_rec parent[] = {
+		{ "nest.example.", 60, DNS_TYPE_SOA, "ns.nest.example. h.nest.example. 1 2 3 4 5" },
+		{ "nest.example.", 60, DNS_TYPE_NS, "ns.nest.example." },
+		{ "ns.nest.example.", 60, DNS_TYPE_A, "198.18.0.1" },
+		{ "www.child.nest.example.", 60, DNS_TYPE_A, "198.18.0.2" },
+	};
+	static const struct fx_rec child[] = {
+		{ "child.nest.example.", 60, DNS_TYPE_SOA,
+		  "ns.nest.example. h.nest.example. 1 2 3 4 5" },
+		{ "child.nest.example.", 60, DNS_TYPE_NS, "ns.nest.example." },
+		{ "www.child.nest.example.", 60, DNS_TYPE_A, "198.18.0.3" },
+	};
+	static struct walk_log log;
+	struct zone_store *s;
+	char err[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(zone_store_new(&s), 0);
+	assert_int_equal(zone_store_publish(s, fx_zone(parent, 4, err, sizeof(err))), 0);
+	assert_int_equal(zone_store_publish(s, fx_zone(child, 3, err, sizeof(err))), 0);
+	log.n = 0;
+	assert_int_equal(engine_fastpath_walk_all(s, walk_cb, &log), 0);
+	assert_int_equal(log.n, 2);
+	i = walk_find(&log, "www.child.nest.example.", DNS_TYPE_A);
+	assert_true(i >= 0);
+	assert_memory_equal(log.e[i].answer + 12, "\xc6\x12\x00\x03", 4);	/* the child's */
+	assert_true(walk_find(&log, "ns.nest.example.", DNS_TYPE_A) >= 0);
+	zone_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_fastpath_walk_filters),
 		cmocka_unit_test(test_fastpath_bytes_match_engine),
 		cmocka_unit_test(test_fastpath_walk_too_long_and_signed),
+		cmocka_unit_test(test_fastpath_walk_all_nested),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -72,13 +73,43 @@ void api_print_routes(FILE *f)
 		fprintf(f, "%s %s\n", routes[i].method, routes[i].path);
 }
 
-/* Per request, across the handler's calls while the body arrives. */
+/* Per request, across the handler's calls while the body arrives. The body is
+ * in its own mapping, so a large one gives its memory back when it goes
+ * (malloc would keep it in an arena). */
 struct conn_state {
 	char	*body;
 	size_t	len, cap;
 	bool	too_large;
-	bool	started;
 };
+
+static void body_free(struct conn_state *cs)
+{
+	if (cs->body)
+		munmap(cs->body, cs->cap);
+	cs->body = NULL;
+	cs->len = cs->cap = 0;
+}
+
+/* Room for n more bytes and a terminating 0; false when out of memory. */
+static bool body_reserve(struct conn_state *cs, size_t n)
+{
+	size_t cap = cs->cap ? cs->cap : 16384;
+	void *p;
+
+	if (cs->len + n + 1 <= cs->cap)
+		return true;
+	while (cap < cs->len + n + 1)
+		cap *= 2;
+	if (cs->body)
+		p = mremap(cs->body, cs->cap, cap, MREMAP_MAYMOVE);
+	else
+		p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	cs->body = p;
+	cs->cap = cap;
+	return true;
+}
 
 /* ---- replies ---- */
 
@@ -699,23 +730,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		/* A body without a length: read and dropped past the limit. */
 		if (cs->too_large || cs->len + n > a->max_body) {
 			cs->too_large = true;
-			free(cs->body);
-			cs->body = NULL;
-			cs->len = cs->cap = 0;
+			body_free(cs);
 			return MHD_YES;
 		}
-		if (cs->len + n + 1 > cs->cap) {
-			size_t cap = cs->cap ? cs->cap : 4096;
-			char *p;
-
-			while (cap < cs->len + n + 1)
-				cap *= 2;
-			p = realloc(cs->body, cap);
-			if (!p)
-				return MHD_NO;
-			cs->body = p;
-			cs->cap = cap;
-		}
+		if (!body_reserve(cs, n))
+			return MHD_NO;
 		memcpy(cs->body + cs->len, upload_data, n);
 		cs->len += n;
 		cs->body[cs->len] = 0;
@@ -742,7 +761,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	if (cs) {
-		free(cs->body);
+		body_free(cs);
 		free(cs);
 		*con_cls = NULL;
 	}

@@ -344,11 +344,6 @@ static int load_zone(struct daemon *d, size_t idx, bool reload)
 	return zone_store_publish(d->zs, z);
 }
 
-static int walk_zone(const struct zone *z, void *ms)
-{
-	return engine_fastpath_walk(z, map_sync_put, ms);
-}
-
 /* A full sync of the fast path's maps with what the engine answers now. */
 static int sync_fastpath(struct daemon *d)
 {
@@ -357,7 +352,7 @@ static int sync_fastpath(struct daemon *d)
 	if (!d->ms)
 		return 0;
 	map_sync_begin(d->ms);
-	ret = zone_store_foreach(d->zs, walk_zone, d->ms);
+	ret = engine_fastpath_walk_all(d->zs, map_sync_put, d->ms);
 	if (ret) {
 		log_err(PROG ": fast path: filling the maps failed: %s", strerror(-ret));
 		return ret;

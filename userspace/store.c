@@ -257,21 +257,26 @@ static int del(struct store_txn *t, enum store_db db, const void *key, size_t kl
 	return mdb_errno(mdb_del(t->txn, dbi(t, db), &k, NULL));
 }
 
-/* Deletes every key starting with prefix. */
+/* Deletes every key starting with prefix. The cursor seeks again after each
+ * delete: where a deleted cursor points is not something to rely on. */
 static int del_prefix(struct store_txn *t, enum store_db db, const void *prefix, size_t plen)
 {
-	MDB_val k = { .mv_size = plen, .mv_data = (void *)prefix }, v;
+	MDB_val k, v;
 	MDB_cursor *c;
 	int rc;
 
 	rc = mdb_cursor_open(t->txn, dbi(t, db), &c);
 	if (rc)
 		return mdb_errno(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	while (!rc && k.mv_size >= plen && !memcmp(k.mv_data, prefix, plen)) {
+	for (;;) {
+		k.mv_size = plen;
+		k.mv_data = (void *)prefix;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc || k.mv_size < plen || memcmp(k.mv_data, prefix, plen))
+			break;
 		rc = mdb_cursor_del(c, 0);
-		if (!rc)
-			rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+		if (rc)
+			break;
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : mdb_errno(rc);
@@ -628,8 +633,8 @@ int store_journal_put(struct store_txn *t, uint64_t zone_id, uint64_t seq, const
 
 int store_journal_trim(struct store_txn *t, uint64_t zone_id, uint64_t seq)
 {
-	uint8_t key[16];
-	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+	uint8_t key[8];
+	MDB_val k, v;
 	MDB_cursor *c;
 	int rc;
 
@@ -637,12 +642,16 @@ int store_journal_trim(struct store_txn *t, uint64_t zone_id, uint64_t seq)
 	rc = mdb_cursor_open(t->txn, dbi(t, DB_JOURNAL), &c);
 	if (rc)
 		return mdb_errno(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	while (!rc && k.mv_size == 16 && !memcmp(k.mv_data, key, 8) &&
-	       get_be64((uint8_t *)k.mv_data + 8) < seq) {
+	for (;;) {
+		k.mv_size = 8;
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc || k.mv_size != 16 || memcmp(k.mv_data, key, 8) ||
+		    get_be64((uint8_t *)k.mv_data + 8) >= seq)
+			break;
 		rc = mdb_cursor_del(c, 0);
-		if (!rc)
-			rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+		if (rc)
+			break;
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : mdb_errno(rc);
@@ -850,7 +859,8 @@ int store_idem_put(struct store_txn *t, const char *scope, const char *key,
 
 int store_idem_expire(struct store_txn *t, int64_t now, int max)
 {
-	MDB_val k, v, iv;
+	uint8_t key[STORE_KEY_MAX];
+	MDB_val k, v, ik, iv;
 	MDB_cursor *c;
 	struct idem_hdr h;
 	int rc, n = 0;
@@ -858,19 +868,24 @@ int store_idem_expire(struct store_txn *t, int64_t now, int max)
 	rc = mdb_cursor_open(t->txn, dbi(t, DB_IDEM_EXP), &c);
 	if (rc)
 		return mdb_errno(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	while (!rc && n < max && k.mv_size > 8 && (int64_t)get_be64(k.mv_data) <= now) {
-		MDB_val ik = { .mv_size = k.mv_size - 8, .mv_data = (uint8_t *)k.mv_data + 8 };
-
+	while (n < max) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		if (rc || k.mv_size <= 8 || k.mv_size - 8 > sizeof(key) ||
+		    (int64_t)get_be64(k.mv_data) > now)
+			break;
+		/* A copy: values read are only valid until the next update. */
+		memcpy(key, (uint8_t *)k.mv_data + 8, k.mv_size - 8);
+		ik.mv_data = key;
+		ik.mv_size = k.mv_size - 8;
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
 		/* Only if no newer record took the key since. */
 		if (!mdb_get(t->txn, dbi(t, DB_IDEM), &ik, &iv) && iv.mv_size >= sizeof(h)) {
 			memcpy(&h, iv.mv_data, sizeof(h));
 			if (h.expires <= now)
 				mdb_del(t->txn, dbi(t, DB_IDEM), &ik, NULL);
 		}
-		rc = mdb_cursor_del(c, 0);
-		if (!rc)
-			rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
 		n++;
 	}
 	mdb_cursor_close(c);
