@@ -23,7 +23,7 @@ BPF_INCLUDES	:= -Iinclude $(CLANG_BPF_SYS_INCLUDES)
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
 CPPFLAGS	+= -Iinclude -Iuserspace -I$(BUILD)
-LDLIBS		+= -lxdp -lbpf -lelf -lz -lpthread -lurcu
+LDLIBS		+= -lxdp -lbpf -lelf -lz -lpthread -lurcu -llmdb -lmicrohttpd -ljansson -lcrypto
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -35,11 +35,17 @@ LIB_SRCS	:= $(filter-out userspace/nameserved.c,$(wildcard userspace/*.c))
 LIB_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 LIB		:= $(BUILD)/libnameserve.a
 
+# nsctl sees only include/ and ctl/; everything but its main goes into a library
+# that its unit tests (tests/test_nsctl_*.c) link.
 CTL_SRCS	:= $(wildcard ctl/*.c)
 CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
+CTL_LIB_OBJS	:= $(filter-out $(BUILD)/ctl/nsctl.o,$(CTL_OBJS))
+CTL_LIB		:= $(BUILD)/libnsctl.a
+CTL_CPPFLAGS	:= -Iinclude -Ictl
+CTL_LDLIBS	:= -lcurl -ljansson -lbpf
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
-BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench
+BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench $(BUILD)/bench/api_bulk
 
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -72,7 +78,7 @@ $(BUILD)/userspace/%.o: userspace/%.c $(SKELS) | $(BUILD)/userspace
 
 $(BUILD)/ctl/%.o: ctl/%.c | $(BUILD)/ctl
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CTL_CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -82,18 +88,31 @@ $(BUILD)/nameserved: $(BUILD)/userspace/nameserved.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/nsctl: $(CTL_OBJS)
+$(CTL_LIB): $(CTL_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/nsctl: $(BUILD)/ctl/nsctl.o $(CTL_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lbpf -ljansson -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(CTL_LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
+# nsctl's own tests link its library, not the daemon's.
+$(BUILD)/tests/test_nsctl_%: tests/test_nsctl_%.c $(CTL_LIB) | $(BUILD)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CTL_CPPFLAGS) -Itests $(CFLAGS) $< $(CTL_LIB) $(CTL_LDLIBS) -lcmocka -o $@
+
 $(BUILD)/bench/xdp_prog_bench: bench/xdp_prog_bench.c $(LIB) $(SKELS) \
 		$(patsubst %.bpf.o,%.skel.h,$(BENCH_BPF_OBJS)) | $(BUILD)/bench
 	$(call msg,BENCH-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/bench/api_bulk: bench/api_bulk.c $(LIB) | $(BUILD)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 unit-test: $(TEST_BINS)
 	$(Q)tests/run_unit.sh $(TEST_BINS)

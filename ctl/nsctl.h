@@ -7,8 +7,9 @@
 
 /* Exit codes, as scripts see them. */
 #define NSCTL_EXIT_OK		0
-#define NSCTL_EXIT_FAIL		1	/* the command could not be done */
-#define NSCTL_EXIT_USAGE	2	/* bad command line */
+#define NSCTL_EXIT_FAIL		1	/* not done: the API refused or failed */
+#define NSCTL_EXIT_USAGE	2	/* bad command line or configuration */
+#define NSCTL_EXIT_CONNECT	3	/* the server could not be reached */
 
 /* "nsctl: " + message + newline on stderr. */
 void nsctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

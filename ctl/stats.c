@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 
+#include "cli.h"
 #include "fastpath.h"
 #include "nsctl.h"
 #include "stats.h"
@@ -154,10 +155,10 @@ int stats_cmd(int argc, char **argv)
 	};
 	const char *instance = "default";
 	struct stats st;
-	bool json = false;
+	bool json = cli.json;	/* nsctl --json stats */
 	int c;
 
-	optind = 1;
+	optind = 0;	/* a fresh scan: main has run getopt over the global options */
 	while ((c = getopt_long(argc, argv, "i:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* map_sync against the real program's maps (needs root): full syncs install,
- * change and remove answers; names land in the tier their length picks. */
+ * change and remove answers; names land in the tier their length picks; zone
+ * syncs touch only their zone's keys, and only those that changed. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -325,6 +326,150 @@ static void test_bad_delete(void **state)
 	assert_int_equal(map_sync_delete(f->ms, bad, 1), -EINVAL);	/* over 255 bytes */
 }
 
+/* A zone's walk for map_sync_zone: its entries, then maybe an error. */
+struct fake_zone {
+	const char	*names[8];
+	uint8_t		last[8];
+	int		n;
+	int		fail_after;	/* -1: never */
+};
+
+static int fake_walk(const void *src, fastpath_entry_cb cb, void *ctx)
+{
+	const struct fake_zone *fz = src;
+	uint8_t name[FP_QNAME_WIRE_MAX], rr[16];
+	struct fastpath_entry e = { .qname = name, .qtype = 1, .answer = rr,
+				    .answer_len = sizeof(rr), .ancount = 1 };
+	int i, ret;
+
+	for (i = 0; i < fz->n; i++) {
+		if (i == fz->fail_after)
+			return -EIO;
+		e.qname_len = wire(name, fz->names[i]);
+		a_rr(rr, fz->last[i]);
+		ret = cb(&e, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The last address byte installed for name, or -errno. */
+static int installed(struct fixture *f, const char *name)
+{
+	uint8_t q[FP_QNAME_WIRE_MAX];
+	struct fp_answer val;
+	size_t len = wire(q, name);
+	int ret = lookup(f, q, len, 1, &val);
+
+	return ret < 0 ? ret : val.data[15];
+}
+
+static void test_zone_sync(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t oa[32], ob[32], oc[32], osub[32], q[64];
+	struct fake_zone a = { { "www.a.example", "mail.a.example" }, { 1, 2 }, 2, -1 };
+	struct fake_zone b = { { "x.b.example" }, { 5 }, 1, -1 };
+	struct fake_zone sub = { { "www.sub.a.example" }, { 9 }, 1, -1 };
+	struct fake_zone c = { { "x.c.example", "y.c.example" }, { 1, 2 }, 2, -1 };
+	struct fp_answer_key key;
+	struct fp_answer val;
+	int tier;
+
+	wire(oa, "A.example");	/* any case */
+	wire(ob, "b.example");
+	wire(oc, "c.example");
+	wire(osub, "sub.a.example");
+	assert_int_equal(map_sync_zone(f->ms, oa, fake_walk, &a), 0);
+	assert_int_equal(map_sync_zone(f->ms, ob, fake_walk, &b), 0);
+	assert_int_equal(installed(f, "www.a.example"), 1);
+	assert_int_equal(installed(f, "mail.a.example"), 2);
+	assert_int_equal(map_sync_count(f->ms), 3);
+
+	/* a changes: www updated, mail gone, new added; b untouched. */
+	a = (struct fake_zone){ { "www.a.example", "new.a.example" }, { 3, 4 }, 2, -1 };
+	assert_int_equal(map_sync_zone(f->ms, oa, fake_walk, &a), 0);
+	assert_int_equal(installed(f, "www.a.example"), 3);
+	assert_int_equal(installed(f, "mail.a.example"), -ENOENT);
+	assert_int_equal(installed(f, "new.a.example"), 4);
+	assert_int_equal(installed(f, "x.b.example"), 5);
+	assert_int_equal(map_sync_count(f->ms), 3);
+	assert_int_equal(all_entries(f), 3);
+
+	/* Only changed keys are written: an entry altered behind map_sync's
+	 * back stays altered by a sync that produces the same value for it. */
+	tier = fp_key_build(&key, q, wire(q, "x.b.example"), 1);
+	assert_true(tier >= 0);
+	assert_int_equal(bpf_map_lookup_elem(f->fds[tier], &key, &val), 0);
+	val.data[15] = 99;
+	assert_int_equal(bpf_map_update_elem(f->fds[tier], &key, &val, BPF_ANY), 0);
+	assert_int_equal(map_sync_zone(f->ms, ob, fake_walk, &b), 0);
+	assert_int_equal(installed(f, "x.b.example"), 99);
+	b.last[0] = 6;
+	assert_int_equal(map_sync_zone(f->ms, ob, fake_walk, &b), 0);
+	assert_int_equal(installed(f, "x.b.example"), 6);
+
+	/* A name both a parent and a hosted child produce is the child's,
+	 * whichever syncs last. */
+	a.names[2] = "www.sub.a.example";
+	a.last[2] = 8;
+	a.n = 3;
+	assert_int_equal(map_sync_zone(f->ms, osub, fake_walk, &sub), 0);
+	assert_int_equal(map_sync_zone(f->ms, oa, fake_walk, &a), 0);
+	assert_int_equal(installed(f, "www.sub.a.example"), 9);
+	assert_int_equal(map_sync_zone(f->ms, osub, fake_walk, &sub), 0);
+	assert_int_equal(installed(f, "www.sub.a.example"), 9);
+
+	/* A walk that fails keeps what was installed. */
+	assert_int_equal(map_sync_zone(f->ms, oc, fake_walk, &c), 0);
+	c.last[0] = 7;
+	c.fail_after = 1;
+	assert_int_equal(map_sync_zone(f->ms, oc, fake_walk, &c), -EIO);
+	assert_int_equal(installed(f, "y.c.example"), 2);
+
+	/* Removing zones removes their keys and only theirs. */
+	assert_int_equal(map_sync_zone_remove(f->ms, oa), 0);
+	assert_int_equal(installed(f, "www.a.example"), -ENOENT);
+	assert_int_equal(installed(f, "new.a.example"), -ENOENT);
+	assert_int_equal(installed(f, "www.sub.a.example"), 9);
+	assert_int_equal(installed(f, "x.b.example"), 6);
+	assert_int_equal(map_sync_zone_remove(f->ms, oa), -ENOENT);
+	assert_int_equal(map_sync_zone_remove(f->ms, osub), 0);
+	assert_int_equal(map_sync_zone_remove(f->ms, ob), 0);
+	assert_int_equal(map_sync_zone_remove(f->ms, oc), 0);
+	assert_int_equal(map_sync_count(f->ms), 0);
+	assert_int_equal(all_entries(f), 0);
+}
+
+/* Many zones of a few names each, as 100,000 hosted zones would be. */
+static void test_zone_sync_many(void **state)
+{
+	struct fixture *f = *state;
+	char names[2][64];
+	struct fake_zone z = { { names[0], names[1] }, { 1, 2 }, 2, -1 };
+	uint8_t o[64];
+	char origin[64];
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		snprintf(origin, sizeof(origin), "z%d.example", i);
+		snprintf(names[0], sizeof(names[0]), "www.z%d.example", i);
+		snprintf(names[1], sizeof(names[1]), "z%d.example", i);
+		wire(o, origin);
+		assert_int_equal(map_sync_zone(f->ms, o, fake_walk, &z), 0);
+	}
+	assert_int_equal(map_sync_count(f->ms), 6000);
+	assert_int_equal(all_entries(f), 6000);
+	for (i = 0; i < 3000; i++) {
+		snprintf(origin, sizeof(origin), "z%d.example", i);
+		wire(o, origin);
+		assert_int_equal(map_sync_zone_remove(f->ms, o), 0);
+	}
+	assert_int_equal(map_sync_count(f->ms), 0);
+	assert_int_equal(all_entries(f), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +477,8 @@ int main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_bad_delete),
+		cmocka_unit_test(test_zone_sync),
+		cmocka_unit_test(test_zone_sync_many),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

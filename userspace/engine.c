@@ -13,6 +13,7 @@
 #include "dns_msg.h"
 #include "dns_rdata.h"
 #include "engine.h"
+#include "metrics.h"
 #include "fastpath.h"
 
 #define CHAIN_MAX	8	/* CNAME and DNAME hops followed in one answer */
@@ -563,7 +564,12 @@ enum engine_state engine_answer(const struct engine *e, const struct engine_quer
 				const uint8_t *query, size_t qlen, uint8_t *resp, size_t cap,
 				size_t *resp_len)
 {
-	return answer_query(e, p, NULL, query, qlen, resp, cap, resp_len);
+	enum engine_state st = answer_query(e, p, NULL, query, qlen, resp, cap, resp_len);
+
+	if (st == ENGINE_DONE || st == ENGINE_TRUNC)
+		metrics_query(p && p->proto == ENGINE_PROTO_TCP ? METRICS_TCP : METRICS_UDP, resp,
+			      *resp_len);
+	return st;
 }
 
 /* The answer section if the reply is the bare RRset; its length, else -1. */

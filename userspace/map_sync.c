@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Keeps the fast path's answer maps equal to the entries of the last full sync:
- * a userspace set of installed keys tells commit what to delete, and remembers
- * each value's hash so an unchanged answer costs no syscall. */
+/* Keeps the fast path's answer maps equal to the entries of the last full sync,
+ * or zone by zone: a userspace set of installed keys tells commit what to
+ * delete, remembers each value's hash so an unchanged answer costs no syscall,
+ * and lists each zone's keys so one zone's change touches only its keys. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,15 +19,29 @@
 #define MS_BUCKETS_MIN	1024
 #define MS_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in libc's errno.h */
 
+struct ms_zone;
+
 struct ms_entry {
 	struct ms_entry	*next;
 	uint64_t	hash;
 	uint64_t	val_hash;	/* 0: not known to be in the map, write it */
+	struct ms_zone	*zone;		/* the zone that installed it (zone syncs) */
+	struct ms_entry	*zprev, *znext;	/* its list */
 	uint32_t	gen;
 	uint16_t	qtype;
 	uint8_t		tier;
+	uint8_t		stale;		/* not seen yet in this zone sync */
 	uint8_t		qname_len;
 	uint8_t		qname[];
+};
+
+/* One zone's installed entries. */
+struct ms_zone {
+	struct ms_zone	*next;
+	struct ms_entry	*head;
+	uint64_t	hash;
+	uint8_t		origin_len;
+	uint8_t		origin[];
 };
 
 /* Keys (4 + tier bytes each, as the map wants them) and values on their way
@@ -45,6 +60,9 @@ struct map_sync {
 	unsigned long	count;
 	uint32_t	gen;
 	bool		no_batch;	/* the kernel refused a batch op once */
+	struct ms_zone	**zbuckets;
+	size_t		nzbuckets;
+	size_t		nzones;
 	struct ms_batch	batch[FP_TIERS];
 };
 
@@ -158,6 +176,15 @@ void map_sync_free(struct map_sync *ms)
 		free(ms->batch[i].vals);
 		free(ms->batch[i].ents);
 	}
+	for (i = 0; ms->zbuckets && i < ms->nzbuckets; i++) {
+		struct ms_zone *z, *zn;
+
+		for (z = ms->zbuckets[i]; z; z = zn) {
+			zn = z->next;
+			free(z);
+		}
+	}
+	free(ms->zbuckets);
 	free(ms->buckets);
 	free(ms);
 }
@@ -220,14 +247,38 @@ static int ms_flush_all(struct map_sync *ms)
 	return ret;
 }
 
+static void zone_list_del(struct ms_entry *ent)
+{
+	if (!ent->zone)
+		return;
+	if (ent->zprev)
+		ent->zprev->znext = ent->znext;
+	else
+		ent->zone->head = ent->znext;
+	if (ent->znext)
+		ent->znext->zprev = ent->zprev;
+	ent->zone = NULL;
+	ent->zprev = ent->znext = NULL;
+}
+
+static void zone_list_add(struct ms_zone *z, struct ms_entry *ent)
+{
+	ent->zone = z;
+	ent->zprev = NULL;
+	ent->znext = z->head;
+	if (z->head)
+		z->head->zprev = ent;
+	z->head = ent;
+}
+
 void map_sync_begin(struct map_sync *ms)
 {
 	ms->gen++;
 }
 
-int map_sync_put(const struct fastpath_entry *e, void *ctx)
+/* Installs one entry; for a zone sync, z is the zone whose walk produced it. */
+static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms_zone *z)
 {
-	struct map_sync *ms = ctx;
 	struct fp_answer_key key;
 	struct fp_answer val;
 	struct ms_entry **pp, *ent;
@@ -255,6 +306,15 @@ int map_sync_put(const struct fastpath_entry *e, void *ctx)
 	vh = val_hash(&val);
 	pp = ms_find(ms, h, e->qname, e->qname_len, e->qtype);
 	ent = *pp;
+	if (ent && z && ent->zone != z) {
+		/* Served by the longest origin, as zone_store_find picks it. */
+		if (ent->zone && ent->zone->origin_len > z->origin_len)
+			return 0;
+		zone_list_del(ent);
+		zone_list_add(z, ent);
+	}
+	if (ent)
+		ent->stale = 0;
 	if (ent && ent->val_hash == vh) {
 		ent->gen = ms->gen;
 		return 0;
@@ -272,6 +332,8 @@ int map_sync_put(const struct fastpath_entry *e, void *ctx)
 		memcpy(ent->qname, e->qname, e->qname_len);
 		*pp = ent;
 		ms->count++;
+		if (z)
+			zone_list_add(z, ent);
 	}
 	ent->gen = ms->gen;
 	ent->val_hash = vh;
@@ -283,6 +345,11 @@ int map_sync_put(const struct fastpath_entry *e, void *ctx)
 	if (++b->n == MS_BATCH)
 		return ms_flush(ms, tier);
 	return 0;
+}
+
+int map_sync_put(const struct fastpath_entry *e, void *ctx)
+{
+	return ms_put(ctx, e, NULL);
 }
 
 /* Removes one tier's keys[0..n) from the map; ENOENT counts as done. Marks
@@ -327,6 +394,7 @@ static void ms_unlink(struct map_sync *ms, struct ms_entry *ent)
 	if (*pp == ent) {
 		*pp = ent->next;
 		ms->count--;
+		zone_list_del(ent);
 		free(ent);
 	}
 }
@@ -426,6 +494,176 @@ int map_sync_delete(struct map_sync *ms, const uint8_t *qname, uint16_t qtype)
 	pp = ms_find(ms, key_hash(name, len, qtype), name, len, qtype);
 	if (*pp)
 		ms_unlink(ms, *pp);
+	return 0;
+}
+
+static struct ms_zone **zone_find(struct map_sync *ms, const uint8_t *origin, size_t len,
+				  uint64_t hash)
+{
+	struct ms_zone **pp = &ms->zbuckets[hash & (ms->nzbuckets - 1)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == hash && (*pp)->origin_len == len &&
+		    !memcmp((*pp)->origin, origin, len))
+			break;
+	return pp;
+}
+
+static int zone_grow(struct map_sync *ms)
+{
+	size_t n = ms->nzbuckets ? ms->nzbuckets * 2 : 256, i;
+	struct ms_zone **b, *z, *next;
+
+	b = calloc(n, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < ms->nzbuckets; i++) {
+		for (z = ms->zbuckets[i]; z; z = next) {
+			next = z->next;
+			z->next = b[z->hash & (n - 1)];
+			b[z->hash & (n - 1)] = z;
+		}
+	}
+	free(ms->zbuckets);
+	ms->zbuckets = b;
+	ms->nzbuckets = n;
+	return 0;
+}
+
+/* A lower-cased copy of a wire name; its length or -EINVAL. */
+static int lower_name(uint8_t *out, const uint8_t *name)
+{
+	size_t len = 0, j;
+
+	while (name[len] != 0) {
+		uint8_t l = name[len];
+
+		if (l > FP_LABEL_MAX || len + 1 + l >= FP_QNAME_WIRE_MAX - 1)
+			return -EINVAL;
+		out[len] = l;
+		for (j = 1; j <= l; j++) {
+			uint8_t c = name[len + j];
+
+			out[len + j] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+		}
+		len += 1 + l;
+	}
+	out[len++] = 0;
+	return len;
+}
+
+/* Deletes the zone's entries still marked stale (all of them when all). */
+static int zone_drop_stale(struct map_sync *ms, struct ms_zone *z, bool all)
+{
+	struct fp_answer_key key;
+	struct ms_entry *e, *next;
+	struct ms_batch *b;
+	int err, ret = 0, i;
+
+	for (e = z->head; e; e = next) {
+		next = e->znext;
+		if (!all && !e->stale)
+			continue;
+		if (fp_key_build(&key, e->qname, e->qname_len, e->qtype) != e->tier)
+			continue;
+		b = &ms->batch[e->tier];
+		memcpy(b->keys + b->n * fp_key_size(e->tier), &key, fp_key_size(e->tier));
+		b->ents[b->n] = e;
+		if (++b->n == MS_BATCH) {
+			err = ms_delete_batch(ms, e->tier);
+			if (err && !ret)
+				ret = err;
+		}
+	}
+	for (i = 0; i < FP_TIERS; i++) {
+		err = ms_delete_batch(ms, i);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+struct zone_put_ctx {
+	struct map_sync	*ms;
+	struct ms_zone	*z;
+};
+
+static int zone_put(const struct fastpath_entry *e, void *arg)
+{
+	struct zone_put_ctx *c = arg;
+
+	return ms_put(c->ms, e, c->z);
+}
+
+int map_sync_zone(struct map_sync *ms, const uint8_t *origin, map_sync_walk_fn walk,
+		  const void *src)
+{
+	uint8_t name[FP_QNAME_WIRE_MAX];
+	struct zone_put_ctx c = { .ms = ms };
+	struct ms_zone **pp, *z;
+	struct ms_entry *e;
+	uint64_t h;
+	int len, err, ret;
+
+	len = lower_name(name, origin);
+	if (len < 0)
+		return len;
+	if (ms->nzones >= ms->nzbuckets && zone_grow(ms))
+		return -ENOMEM;
+	h = key_hash(name, len, 0);
+	pp = zone_find(ms, name, len, h);
+	z = *pp;
+	if (!z) {
+		z = calloc(1, sizeof(*z) + len);
+		if (!z)
+			return -ENOMEM;
+		z->hash = h;
+		z->origin_len = len;
+		memcpy(z->origin, name, len);
+		*pp = z;
+		ms->nzones++;
+	}
+	for (e = z->head; e; e = e->znext)
+		e->stale = 1;
+	c.z = z;
+	ret = walk(src, zone_put, &c);
+	err = ms_flush_all(ms);
+	if (!ret)
+		ret = err;
+	if (ret) {
+		/* Keep what was installed; the next sync of this zone retries. */
+		for (e = z->head; e; e = e->znext)
+			e->stale = 0;
+		return ret;
+	}
+	return zone_drop_stale(ms, z, false);
+}
+
+int map_sync_zone_remove(struct map_sync *ms, const uint8_t *origin)
+{
+	uint8_t name[FP_QNAME_WIRE_MAX];
+	struct ms_zone **pp, *z;
+	int len, ret;
+
+	len = lower_name(name, origin);
+	if (len < 0)
+		return len;
+	if (!ms->nzbuckets)
+		return -ENOENT;
+	pp = zone_find(ms, name, len, key_hash(name, len, 0));
+	z = *pp;
+	if (!z)
+		return -ENOENT;
+	ret = ms_flush_all(ms);
+	if (!ret)
+		ret = zone_drop_stale(ms, z, true);
+	if (ret)
+		return ret;
+	if (z->head)
+		return -EIO;	/* a delete failed; they stay listed for a retry */
+	*pp = z->next;
+	ms->nzones--;
+	free(z);
 	return 0;
 }
 

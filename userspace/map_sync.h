@@ -17,6 +17,16 @@ void map_sync_begin(struct map_sync *ms);
 int map_sync_put(const struct fastpath_entry *e, void *ms);
 int map_sync_commit(struct map_sync *ms);
 
+/* Zone by zone, instead of full syncs: makes the entries that walk(src, ...)
+ * produces now the zone's, writing only the values that changed and deleting
+ * the keys the zone had installed and no longer produces. A key two zones
+ * produce belongs to the longer origin. On error what was installed stays. */
+typedef int (*map_sync_walk_fn)(const void *src, fastpath_entry_cb cb, void *ctx);
+int map_sync_zone(struct map_sync *ms, const uint8_t *origin, map_sync_walk_fn walk,
+		  const void *src);
+/* Deletes every entry the zone installed; -ENOENT if it has none listed. */
+int map_sync_zone_remove(struct map_sync *ms, const uint8_t *origin);
+
 /* Incremental changes between syncs. */
 int map_sync_delete(struct map_sync *ms, const uint8_t *qname, uint16_t qtype);
 

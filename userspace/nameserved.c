@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* nameserved: the authoritative daemon. Loads zone files, serves them over UDP
- * and TCP, optionally fills the XDP fast path, reloads on SIGHUP. */
+/* nameserved: the authoritative daemon. Serves zones from files or from its
+ * store over UDP and TCP, optionally fills the XDP fast path, and with --api
+ * takes changes over HTTP; reloads zone files on SIGHUP. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -11,16 +12,21 @@
 
 #include <urcu.h>
 
+#include "api.h"
 #include "engine.h"
 #include "fastpath.h"
 #include "log.h"
 #include "map_sync.h"
+#include "metrics.h"
 #include "server_tcp.h"
 #include "server_udp.h"
+#include "store.h"
 #include "xdp_loader.h"
+#include "zone_admin.h"
 #include "zone_store.h"
 
 #define PROG	"nameserved"
+#define IMPORT_ACCOUNT	"default"	/* owner of zones imported from --zone */
 
 struct zone_src {
 	const char	*path;
@@ -37,6 +43,10 @@ struct daemon {
 	struct xdp_loader_opts	xdp_opts;
 	int			threads;
 	struct engine_config	ecfg;
+	const char		*state_dir;
+	struct api_config	acfg;
+	struct zone_admin_config zcfg;
+	char			*token_path;	/* the default --admin-token-file */
 
 	struct zone_store	*zs;
 	struct engine		*engine;
@@ -44,6 +54,9 @@ struct daemon {
 	struct server_tcp	*tcp;
 	struct xdp_loader	*xl;
 	struct map_sync		*ms;
+	struct store		*store;
+	struct zone_admin	*za;
+	struct api		*api;
 };
 
 static void usage(FILE *f)
@@ -63,9 +76,20 @@ static void usage(FILE *f)
 		"  --identity STRING          CHAOS TXT id.server / hostname.bind (default: host name)\n"
 		"  --version-string STRING    CHAOS TXT version.bind / version.server\n"
 		"  --no-chaos                 refuse CHAOS queries\n"
+		"  --state-dir DIR            keep zones in a store (LMDB) under DIR and serve what\n"
+		"                             it holds; --zone files are imported into it once\n"
+		"  --api ADDR:PORT            serve the HTTP API (needs --state-dir)\n"
+		"  --api-cert FILE            with --api-key: serve the API over HTTPS (PEM)\n"
+		"  --api-key FILE\n"
+		"  --api-max-body BYTES       largest request body (default 4 MiB)\n"
+		"  --admin-token-file FILE    the first admin token: read, or created (mode 0600)\n"
+		"                             when absent (default: DIR/admin.token)\n"
+		"  --default-ns NAME          apex NS of zones created without name servers;\n"
+		"                             repeatable\n"
+		"  --api-routes               print the API's routes and exit\n"
 		"  -h, --help                 this text\n"
 		"\n"
-		"SIGHUP reloads the zone files; SIGINT or SIGTERM stops.\n");
+		"SIGHUP reloads the zone files (not with --state-dir); SIGINT or SIGTERM stops.\n");
 }
 
 static void *grow(void *arr, size_t n, size_t size)
@@ -83,7 +107,8 @@ static void *grow(void *arr, size_t n, size_t size)
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_ZONE, O_XDP, O_XDP_MODE, O_INSTANCE, O_THREADS, O_NSID,
-	       O_IDENTITY, O_VERSION, O_NO_CHAOS };
+	       O_IDENTITY, O_VERSION, O_NO_CHAOS, O_STATE_DIR, O_API, O_API_CERT, O_API_KEY,
+	       O_API_MAX_BODY, O_ADMIN_TOKEN_FILE, O_DEFAULT_NS, O_API_ROUTES };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "zone", required_argument, NULL, O_ZONE },
@@ -95,6 +120,14 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "identity", required_argument, NULL, O_IDENTITY },
 		{ "version-string", required_argument, NULL, O_VERSION },
 		{ "no-chaos", no_argument, NULL, O_NO_CHAOS },
+		{ "state-dir", required_argument, NULL, O_STATE_DIR },
+		{ "api", required_argument, NULL, O_API },
+		{ "api-cert", required_argument, NULL, O_API_CERT },
+		{ "api-key", required_argument, NULL, O_API_KEY },
+		{ "api-max-body", required_argument, NULL, O_API_MAX_BODY },
+		{ "admin-token-file", required_argument, NULL, O_ADMIN_TOKEN_FILE },
+		{ "default-ns", required_argument, NULL, O_DEFAULT_NS },
+		{ "api-routes", no_argument, NULL, O_API_ROUTES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -165,6 +198,52 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		case O_NO_CHAOS:
 			d->ecfg.no_chaos = true;
 			break;
+		case O_STATE_DIR:
+			d->state_dir = optarg;
+			break;
+		case O_API:
+			d->acfg.listen = optarg;
+			break;
+		case O_API_CERT:
+			d->acfg.cert_file = optarg;
+			break;
+		case O_API_KEY:
+			d->acfg.key_file = optarg;
+			break;
+		case O_API_MAX_BODY:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1024 || v > (1L << 30)) {
+				fprintf(stderr, PROG ": --api-max-body '%s': expected a number of "
+					"bytes from 1024 to 1073741824\n", optarg);
+				exit(2);
+			}
+			d->acfg.max_body = v;
+			break;
+		case O_ADMIN_TOKEN_FILE:
+			d->acfg.admin_token_file = optarg;
+			break;
+		case O_DEFAULT_NS:
+			if (d->zcfg.ndefault_ns == ZONE_ADMIN_NS_MAX) {
+				fprintf(stderr, PROG ": at most %d --default-ns\n",
+					ZONE_ADMIN_NS_MAX);
+				exit(2);
+			}
+			{
+				uint8_t w[DNS_NAME_MAX];
+
+				if (dns_name_from_text(w, optarg, strlen(optarg),
+						       (const uint8_t *)"") < 0) {
+					fprintf(stderr, PROG ": --default-ns '%s': not a domain "
+						"name\n", optarg);
+					exit(2);
+				}
+			}
+			d->zcfg.default_ns[d->zcfg.ndefault_ns++] = optarg;
+			break;
+		case O_API_ROUTES:
+			api_print_routes(stdout);
+			exit(0);
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -182,6 +261,26 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		fprintf(stderr, PROG ": no --listen address given\n");
 		usage(stderr);
 		exit(2);
+	}
+	if (d->acfg.listen && !d->state_dir) {
+		fprintf(stderr, PROG ": --api needs --state-dir: API writes are kept in the "
+			"store\n");
+		exit(2);
+	}
+	if (!d->acfg.listen && (d->acfg.cert_file || d->acfg.key_file || d->acfg.max_body ||
+				d->acfg.admin_token_file)) {
+		fprintf(stderr, PROG ": --api-cert, --api-key, --api-max-body and "
+			"--admin-token-file only matter with --api\n");
+		exit(2);
+	}
+	if (!!d->acfg.cert_file != !!d->acfg.key_file) {
+		fprintf(stderr, PROG ": --api-cert and --api-key go together\n");
+		exit(2);
+	}
+	if (d->acfg.listen && !d->acfg.admin_token_file) {
+		if (asprintf(&d->token_path, "%s/admin.token", d->state_dir) < 0)
+			exit(1);
+		d->acfg.admin_token_file = d->token_path;
 	}
 	if ((d->ecfg.nsid && strlen(d->ecfg.nsid) > ENGINE_NSID_MAX) ||
 	    (d->ecfg.identity && strlen(d->ecfg.identity) > ENGINE_CHAOS_TXT_MAX) ||
@@ -286,9 +385,14 @@ static int start_xdp(struct daemon *d)
 		log_err(PROG ": XDP: map sync: %s", strerror(-ret));
 		return ret;
 	}
-	ret = sync_fastpath(d);
+	if (d->za)
+		ret = zone_admin_set_map_sync(d->za, d->ms);
+	else
+		ret = sync_fastpath(d);
 	if (ret)
 		return ret;
+	if (d->za)
+		log_info(PROG ": fast path: %lu answers installed", map_sync_count(d->ms));
 	for (i = 0; i < d->nifaces; i++) {
 		ret = xdp_loader_attach(d->xl, d->ifaces[i]);
 		if (ret) {
@@ -304,6 +408,10 @@ static void reload(struct daemon *d)
 {
 	size_t i, failed = 0;
 
+	if (d->store) {
+		log_info(PROG ": SIGHUP: zones come from the store; nothing to reload");
+		return;
+	}
 	log_info(PROG ": SIGHUP: reloading %zu zone files", d->nzones);
 	for (i = 0; i < d->nzones; i++)
 		if (load_zone(d, i, true))
@@ -312,8 +420,49 @@ static void reload(struct daemon *d)
 	log_info(PROG ": reload done, %zu of %zu zone files failed", failed, d->nzones);
 }
 
+static void metrics_apply_observe_cb(double seconds, void *ctx)
+{
+	(void)ctx;
+	metrics_apply_observe(seconds);
+}
+
+/* The store's zones, then --zone files not stored yet, imported once. */
+static int open_store(struct daemon *d)
+{
+	char err[1024];
+	size_t i, n = 0, imported = 0;
+	bool done;
+	int ret;
+
+	ret = store_open(&d->store, d->state_dir);
+	if (ret)
+		return ret;
+	ret = zone_admin_new(&d->za, d->store, d->zs, &d->zcfg);
+	if (ret)
+		return ret;
+	zone_admin_on_apply(d->za, metrics_apply_observe_cb, NULL);
+	ret = zone_admin_load_all(d->za, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < d->nzones; i++) {
+		ret = zone_admin_import_file(d->za, d->zones[i].path, IMPORT_ACCOUNT, &done, err,
+					     sizeof(err));
+		if (ret) {
+			log_err(PROG ": %s", err);
+			return ret;
+		}
+		imported += done;
+	}
+	if (d->nzones)
+		log_info(PROG ": %zu of %zu zone files imported into the store, the others "
+			 "were there already", imported, d->nzones);
+	return 0;
+}
+
 static void shutdown_all(struct daemon *d)
 {
+	/* The API first: no write may start on what goes next. */
+	api_stop(d->api);
 	/* XDP goes first, so its queries fall back to sockets still open. */
 	map_sync_free(d->ms);
 	xdp_loader_close(d->xl);
@@ -321,6 +470,9 @@ static void shutdown_all(struct daemon *d)
 	server_tcp_stop(d->tcp);
 	engine_free(d->engine);
 	zone_store_free(d->zs);
+	zone_admin_free(d->za);
+	store_close(d->store);
+	free(d->token_path);
 	free(d->addrs);
 	free(d->zones);
 	free(d->ifaces);
@@ -351,11 +503,16 @@ int main(int argc, char **argv)
 		log_err(PROG ": cannot set up the query engine");
 		goto out;
 	}
-	for (i = 0; i < d.nzones; i++)
-		if (load_zone(&d, i, false))
+	if (d.state_dir) {
+		if (open_store(&d))
 			goto out;
-	if (!d.nzones)
-		log_warn(PROG ": no --zone given: every query will be REFUSED");
+	} else {
+		for (i = 0; i < d.nzones; i++)
+			if (load_zone(&d, i, false))
+				goto out;
+		if (!d.nzones)
+			log_warn(PROG ": no --zone given: every query will be REFUSED");
+	}
 	{
 		struct server_udp_opts uo = { .engine = d.engine, .addrs = d.addrs,
 					      .naddrs = d.naddrs, .threads = d.threads };
@@ -367,6 +524,15 @@ int main(int argc, char **argv)
 	}
 	if (d.nifaces && start_xdp(&d))
 		goto out;
+	if (d.acfg.listen) {
+		d.acfg.store = d.store;
+		d.acfg.za = d.za;
+		d.acfg.zs = d.zs;
+		d.acfg.ms = d.ms;
+		d.acfg.counters_fd = d.xl ? xdp_loader_counters_fd(d.xl) : -1;
+		if (api_start(&d.api, &d.acfg))
+			goto out;
+	}
 	log_info(PROG ": ready");
 
 	for (;;) {

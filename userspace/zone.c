@@ -12,7 +12,7 @@
 #include "log.h"
 #include "zone.h"
 
-#define ARENA_CHUNK_MIN		4096
+#define ARENA_CHUNK_MIN		512
 #define ARENA_CHUNK_MAX		(1 << 20)
 
 struct arena_chunk {
@@ -220,7 +220,7 @@ int zone_builder_new(struct zone_builder **out, const uint8_t *origin)
 	if (!b->z || !b->scratch)
 		goto nomem;
 	b->z->arena = calloc(1, sizeof(*b->z->arena));
-	if (!b->z->arena || grow_buckets(b->z, 64))
+	if (!b->z->arena || grow_buckets(b->z, 8))
 		goto nomem;
 	if (origin) {
 		len = dns_name_len(origin, DNS_NAME_MAX);
