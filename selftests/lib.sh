@@ -155,9 +155,12 @@ wait_ready() {
 # daemon, such as prlimit.
 start_daemon() {
 	DAEMON_LOG=$WORKDIR/nameserved-$INSTANCE.log
+	# Emptied here, not by the background job's redirection, which may come
+	# after wait_ready has read the previous daemon's "ready".
+	: >"$DAEMON_LOG"
 	# shellcheck disable=SC2086 # DAEMON_PREFIX is words on purpose
 	nsenter --net="/run/netns/$NS_SRV" $DAEMON_PREFIX "$NAMESERVED" \
-		--zone "${ZONE:-$DEMO_ZONE}" --instance "$INSTANCE" "$@" >"$DAEMON_LOG" 2>&1 &
+		--zone "${ZONE:-$DEMO_ZONE}" --instance "$INSTANCE" "$@" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	DAEMON_PIDS+=("$DAEMON_PID")
 	echo "$DAEMON_PID" >>"$WORKDIR/pids"
