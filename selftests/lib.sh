@@ -227,7 +227,7 @@ query() {
 # iproute2 prints the link's "xdp" object as {"mode":M,"prog":{"id":N,...},
 # "attached":[...]}, "prog" only when one program is attached.
 xdp_prog_id() {
-	local json id= mode=0
+	local json id='' mode=0
 
 	json=$(ip -j -n "$1" -d link show dev "$2") || return 1
 	if [[ $json =~ \"xdp\":\{\"mode\":([0-9]+)(,\"prog\":\{\"id\":([0-9]+))? ]]; then
