@@ -24,7 +24,7 @@ send() {
 	local out=$1
 
 	shift
-	nsenter --net="/run/netns/$NS_CLI" timeout 120 python3 "$SAME_PY" send --zone "$ZONE" \
+	nsenter --net="/run/netns/$NS_CLI" timeout 120 python3 -B "$SAME_PY" send --zone "$ZONE" \
 		--server4 "$SRV_IP4" --server6 "$SRV_IP6" --out "$out" "$@"
 }
 
@@ -63,7 +63,7 @@ test_engine_run() {
 test_same_bytes() {
 	[ -s "$REPLIES_XDP" ] || test_xdp_run || return 1
 	[ -s "$REPLIES_ENGINE" ] || test_engine_run || return 1
-	python3 "$SAME_PY" compare --label-a xdp --label-b engine "$REPLIES_XDP" "$REPLIES_ENGINE"
+	python3 -B "$SAME_PY" compare --label-a xdp --label-b engine "$REPLIES_XDP" "$REPLIES_ENGINE"
 }
 
 require_env
