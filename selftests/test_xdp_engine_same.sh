@@ -50,8 +50,9 @@ test_xdp_run() {
 test_engine_run() {
 	[ -n "$DAEMON_PID" ] && { stop_daemon || return 1; }
 	setup_pair || { fail "cannot create the namespace pair"; return 1; }
-	# A daemon killed after a failed test leaves its program attached.
+	# A daemon killed after a failed test leaves its program and pins.
 	ip -n "$NS_SRV" link set dev "$IF_SRV" xdp off 2>/dev/null
+	rm -rf "${PIN_ROOT:?}/$INSTANCE"
 	start_daemon --listen "$SRV_IP4" --listen "$SRV_IP6" || return 1
 	no_xdp_in "$NS_SRV" || { fail "an XDP program on $NS_SRV without --xdp"; return 1; }
 	[ ! -e "$PIN_ROOT/$INSTANCE" ] || { fail "pins without --xdp"; return 1; }
