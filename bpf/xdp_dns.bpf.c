@@ -24,6 +24,12 @@
  * keeps its range; no linear XDP frame is this long. */
 #define FP_PKT_OFF_MAX		0x3fff
 #define FP_REPLY_TTL		64
+/* What a reply can take at the frame's head: the XDP_PACKET_HEADROOM drivers
+ * leave, less the struct xdp_frame that XDP_TX builds there. */
+#define FP_HEAD_GROW_MAX	(256 - 40)
+/* Headers and question, moved when the reply grows at the head: 22 bytes of
+ * Ethernet and VLAN, 60 of IPv4, 8 of UDP, 12 + 259 of DNS at most. */
+#define FP_MOVE_MAX		512
 
 #define DNS_HDR_LEN		12
 #define DNS_UDP_MIN		512	/* RFC 1035 4.2.1, without EDNS */
@@ -80,6 +86,7 @@ struct fp_scratch {
 	__u64			launder;/* see fp_launder() */
 	__u32			align;	/* puts key.qname on an 8-byte boundary */
 	struct fp_key_256	key;
+	__u8			move[FP_MOVE_MAX];	/* see fp_make_room() */
 };
 
 #define FP_ANSWERS_MAP(n)					\
@@ -111,6 +118,9 @@ struct {
 } scratch SEC(".maps");
 
 const volatile __u16 dns_port = 53;	/* host order */
+/* The most bytes asked of a frame's tailroom at once; the rest comes from its
+ * head. Lower only for drivers that leave no tailroom, and in tests. */
+const volatile __u32 tail_grow_max = FP_PKT_OFF_MAX;
 
 /*
  * Verifier: a value read back from a map is just "some scalar". Paths that
@@ -495,10 +505,50 @@ static __always_inline struct fp_answer *fp_lookup(struct fp_scratch *s, int tie
 	}
 }
 
+/*
+ * Makes the frame @delta bytes longer (or shorter) for the reply, its first
+ * @keep bytes (headers and question) kept at the front. Most drivers leave the
+ * rest of a page as tailroom, but veth (since its page_pool copies) and generic
+ * XDP leave little more than the frame's cache-line slack; then the head, where
+ * drivers leave XDP_PACKET_HEADROOM, gives the rest and the kept bytes move
+ * forward. On failure the frame is as it was.
+ */
+static __always_inline int fp_make_room(struct xdp_md *ctx, struct fp_scratch *s, long delta,
+					__u32 keep)
+{
+	long head, tail;
+
+	if (delta == 0)
+		return 0;
+	if (delta <= (long)tail_grow_max && !bpf_xdp_adjust_tail(ctx, delta))
+		return 0;
+	if (delta < 0)
+		return -1;
+	head = delta < FP_HEAD_GROW_MAX ? delta : FP_HEAD_GROW_MAX;
+	tail = delta - head;
+	if (tail && (tail > (long)tail_grow_max || bpf_xdp_adjust_tail(ctx, tail)))
+		return -1;
+	if (bpf_xdp_adjust_head(ctx, -head))
+		goto undo_tail;
+	/* Verifier: the helpers take a length known to fit the buffer. */
+	if (keep == 0 || keep > FP_MOVE_MAX)
+		goto undo_head;
+	if (bpf_xdp_load_bytes(ctx, head, s->move, keep) ||
+	    bpf_xdp_store_bytes(ctx, 0, s->move, keep))
+		goto undo_head;
+	return 0;
+undo_head:
+	bpf_xdp_adjust_head(ctx, head);
+undo_tail:
+	if (tail)
+		bpf_xdp_adjust_tail(ctx, -tail);
+	return -1;
+}
+
 /* Turns the query into the reply in place: same headers and question, the
  * answer records after it, our OPT when the query had one. */
 static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
-				    const struct fp_answer *a)
+				    struct fp_scratch *s, const struct fp_answer *a)
 {
 	__u32 alen = a->len, dns_len, ulen, frame_len, aoff, ooff, i;
 	__u16 flags, sport, dport, ancount = a->ancount;
@@ -525,8 +575,10 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 
 	ulen = sizeof(*udp) + dns_len;
 	frame_len = q->l4_off + ulen;
+	/* The question stays where it is; the answer starts right after it. */
+	aoff = q->l4_off + sizeof(*udp) + DNS_HDR_LEN + q->qlen + 4;
 	delta = (long)frame_len - (long)bpf_xdp_get_buff_len(ctx);
-	if (delta && bpf_xdp_adjust_tail(ctx, delta))
+	if (fp_make_room(ctx, s, delta, aoff))
 		return FP_PASS_ERROR;
 
 	data = (void *)(long)ctx->data;
@@ -611,8 +663,7 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	sum += sport + dport + dns->id + flags + bpf_htons(1) + bpf_htons(ancount) +
 	       bpf_htons(q->opt ? 1 : 0) + q->qsum;
 
-	/* The question stays where it is; the answer starts right after it. */
-	aoff = (q->l4_off + sizeof(*udp) + DNS_HDR_LEN + q->qlen + 4) & FP_PKT_OFF_MAX;
+	aoff &= FP_PKT_OFF_MAX;
 	if (alen >= 8) {
 		/* Whole words, then one word that ends where the answer ends,
 		 * overlapping the last: no byte loop and no helper call. */
@@ -695,7 +746,7 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 	a = fp_lookup(s, tier);
 	if (!a)
 		return FP_PASS_MISS;
-	return fp_reply(ctx, &q, a);
+	return fp_reply(ctx, &q, s, a);
 }
 
 SEC("xdp")

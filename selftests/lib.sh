@@ -155,9 +155,12 @@ wait_ready() {
 # daemon, such as prlimit.
 start_daemon() {
 	DAEMON_LOG=$WORKDIR/nameserved-$INSTANCE.log
+	# Emptied here, not by the background job's redirection, which may come
+	# after wait_ready has read the previous daemon's "ready".
+	: >"$DAEMON_LOG"
 	# shellcheck disable=SC2086 # DAEMON_PREFIX is words on purpose
 	nsenter --net="/run/netns/$NS_SRV" $DAEMON_PREFIX "$NAMESERVED" \
-		--zone "${ZONE:-$DEMO_ZONE}" --instance "$INSTANCE" "$@" >"$DAEMON_LOG" 2>&1 &
+		--zone "${ZONE:-$DEMO_ZONE}" --instance "$INSTANCE" "$@" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	DAEMON_PIDS+=("$DAEMON_PID")
 	echo "$DAEMON_PID" >>"$WORKDIR/pids"
@@ -191,10 +194,23 @@ stop_daemon() {
 	fi
 }
 
+# json_counter JSON NAME: the counter NAME of `nsctl stats --json` output. In
+# the shell, as the helpers below: a python3 per call costs over a second under
+# the VM's emulation. jansson's compact form is {"instance":"I","received":N,
+# ...} and instance names are [A-Za-z0-9._-], so a key cannot appear in a value.
+json_counter() {
+	local key="\"$2\":"
+
+	[[ $1 =~ [{,]"$key"([0-9]+)[,}] ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+
 # counter NAME [INSTANCE]: one fast-path counter, summed over CPUs.
 counter() {
-	"$NSCTL" stats --instance "${2:-$INSTANCE}" --json |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+	local json
+
+	json=$("$NSCTL" stats --instance "${2:-$INSTANCE}" --json) || return 1
+	json_counter "$json" "$1"
 }
 
 # query SERVER NAME TYPE [kdig options...]: one query from the client namespace,
@@ -207,14 +223,18 @@ query() {
 }
 
 # xdp_prog_id NS IF: id of the XDP program on IF ("" when none), and its mode
-# in XDP_MODE: 1 native, 2 generic.
+# in XDP_MODE: 1 native, 2 generic (0 none; 4 several, with no single id).
+# iproute2 prints the link's "xdp" object as {"mode":M,"prog":{"id":N,...},
+# "attached":[...]}, "prog" only when one program is attached.
 xdp_prog_id() {
-	ip -j -n "$1" -d link show dev "$2" | python3 -c '
-import json, sys
-l = json.load(sys.stdin)[0]
-x = l.get("xdp") or {}
-p = x.get("prog") or {}
-print(p.get("id", ""), x.get("mode", 0))'
+	local json id='' mode=0
+
+	json=$(ip -j -n "$1" -d link show dev "$2") || return 1
+	if [[ $json =~ \"xdp\":\{\"mode\":([0-9]+)(,\"prog\":\{\"id\":([0-9]+))? ]]; then
+		mode=${BASH_REMATCH[1]}
+		id=${BASH_REMATCH[3]}
+	fi
+	echo "$id $mode"
 }
 
 # no_xdp_in NS: true when no interface of NS has an XDP program.

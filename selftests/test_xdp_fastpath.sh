@@ -240,7 +240,7 @@ test_ip_netns_exec() {
 	[ ! -e "$PIN_ROOT/$inst" ] || { fail "pins leaked to the host's bpffs"; return 1; }
 	stats=$(nsenter --target "$pid" --mount --net "$NSCTL" stats --instance "$inst" --json) ||
 		{ fail "nsctl inside the daemon's mount namespace failed"; return 1; }
-	a1=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["answered"])' "$stats")
+	a1=$(json_counter "$stats" answered) || { fail "no answered counter in $stats"; return 1; }
 	log "counters seen from the daemon's mount namespace: $stats"
 	[ "$a1" -eq 2 ] || { fail "answered is $a1, expected 2"; return 1; }
 	stop_daemon || return 1
