@@ -39,7 +39,7 @@ struct server_pool_opts {
 	size_t				naddrs;
 	int				threads;	/* 0: one per online CPU */
 	void				*srv;
-	size_t				worker_size;	/* >= sizeof(server_pool_worker) */
+	size_t				worker_size;	/* of the server's worker */
 	/* Per-worker buffers, before its sockets open; 0 or -errno. */
 	int				(*worker_init)(struct server_pool_worker *w);
 	/* After the thread is joined, for every worker whose init was called. */

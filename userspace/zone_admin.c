@@ -62,7 +62,7 @@ struct zone_admin_txn {
 	struct store_txn	*st;
 	struct pending		*pend;
 	size_t			npend, cappend;
-	struct warn_set		warns;		/* of the builds since the last pending_add */
+	struct warn_set		warns;		/* builds since the last pending_add */
 };
 
 static void seterr(struct zone_admin_err *e, enum zone_admin_status st, const char *field,
