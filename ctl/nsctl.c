@@ -22,7 +22,7 @@ static const struct nsctl_cmd nsctl_cmds[] = {
 	{ "zone",	zone_cmd,	"zones: list, create, get, delete, import, export" },
 	{ "rrset",	rrset_cmd,	"records: list, get, set, add, remove, delete, apply" },
 	{ "token",	token_cmd,	"API tokens: list, create, delete" },
-	{ "stats",	stats_cmd,	"fast-path counters of a nameserved on this machine" },
+	{ "stats",	stats_cmd,	"counters: the fast path here, or the daemon's (--api)" },
 };
 
 #define NSCTL_NCMDS	(sizeof(nsctl_cmds) / sizeof(nsctl_cmds[0]))

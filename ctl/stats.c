@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `nsctl stats`: sums the XDP program's per-CPU counters from the map pinned at
- * /sys/fs/bpf/nameserve/<instance>/counters and prints them by name. */
+ * /sys/fs/bpf/nameserve/<instance>/counters and prints them by name; with
+ * --api, the daemon's counters over the API instead (stats_api.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -19,6 +20,7 @@
 #include "fastpath.h"
 #include "nsctl.h"
 #include "stats.h"
+#include "stats_api.h"
 
 #define FP_COUNTER_NAME(id, name) [id] = name,
 static const char *const counter_names[FP_COUNTER_MAX] = {
@@ -35,13 +37,21 @@ static void stats_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nsctl stats [--instance NAME] [--json]\n"
+		"       nsctl stats --api [--server URL] [--token TOKEN] [--json]\n"
 		"\n"
-		"Prints the XDP fast path's counters of a running nameserved, summed over CPUs:\n"
-		"received (every packet the program saw), then one line per outcome.\n"
+		"Prints the XDP fast path's counters of a nameserved on this machine, summed\n"
+		"over CPUs, from its pinned maps: received (every packet the program saw), then\n"
+		"one line per outcome.\n"
+		"\n"
+		"With --api, asks the daemon's API instead (GET /v1/stats), wherever it runs:\n"
+		"zones and RRsets of the token's account, queries by transport and rcode, the\n"
+		"fast path's counters and API requests, one `name value` line each.\n"
 		"\n"
 		"  -i, --instance NAME  the daemon's --instance (default: default)\n"
-		"  -j, --json           one JSON object instead of a table\n"
-		"  -h, --help           this text\n");
+		"  -a, --api            over the API, with the server and token of every command\n"
+		"  -j, --json           JSON instead of a table\n"
+		"  -h, --help           this text\n"
+		"\n%s", cli_global_help);
 }
 
 static int stats_read(struct stats *st, const char *instance)
@@ -149,25 +159,28 @@ int stats_cmd(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "instance",	required_argument,	NULL, 'i' },
+		{ "api",	no_argument,		NULL, 'a' },
 		{ "json",	no_argument,		NULL, 'j' },
-		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *instance = "default";
+	const char *instance = NULL;
 	struct stats st;
-	bool json = cli.json;	/* nsctl --json stats */
+	bool json = false, api = false;
 	int c;
 
 	optind = 0;	/* a fresh scan: main has run getopt over the global options */
-	while ((c = getopt_long(argc, argv, "i:jh", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "i:aj", longopts)) != -1) {
 		switch (c) {
 		case 'i':
 			instance = optarg;
 			break;
+		case 'a':
+			api = true;
+			break;
 		case 'j':
 			json = true;
 			break;
-		case 'h':
+		case CLI_HELP:
 			stats_usage(stdout);
 			return NSCTL_EXIT_OK;
 		default:
@@ -179,6 +192,15 @@ int stats_cmd(int argc, char **argv)
 		nsctl_err("stats: unexpected argument '%s'", argv[optind]);
 		return NSCTL_EXIT_USAGE;
 	}
+	json |= cli.json;	/* --json among the global options */
+	if (api && instance) {
+		nsctl_err("stats: --instance reads this machine's maps; --api asks a server");
+		return NSCTL_EXIT_USAGE;
+	}
+	if (api)
+		return stats_api_run(json);
+	if (!instance)
+		instance = "default";
 	if (!nsctl_name_valid(instance)) {
 		nsctl_err("stats: bad instance name '%s'", instance);
 		return NSCTL_EXIT_USAGE;

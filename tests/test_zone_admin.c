@@ -15,6 +15,7 @@
 #include <urcu.h>
 
 #include "dns_rdata.h"
+#include "log.h"
 #include "zone_admin.h"
 
 struct fixture {
@@ -495,6 +496,111 @@ static void test_import_file(void **state)
 						    sizeof(err)), 0);
 }
 
+/* Warnings the daemon logs, kept by the test instead of going to stderr. */
+struct logged {
+	char	text[4096];
+	int	n;
+};
+
+static bool keep_warning(void *ctx, enum log_level level, const char *msg)
+{
+	struct logged *l = ctx;
+
+	if (level != LOG_LEVEL_WARN)
+		return false;
+	snprintf(l->text + strlen(l->text), sizeof(l->text) - strlen(l->text), "%s\n", msg);
+	l->n++;
+	return true;
+}
+
+/* The warnings logged since the last call, "" for none. */
+static const char *take(struct logged *l, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", l->text);
+	l->text[0] = 0;
+	l->n = 0;
+	return out;
+}
+
+/* A standing build warning (missing glue) is logged when the zone is created
+ * or loaded, not again on every write to it; a write that adds one logs it. */
+static void test_warnings_once(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const www[] = { "192.0.2.1" };
+	static const char *const sub2[] = { "ns.sub2.glue.test." };
+	static const char *const glue[] = { "192.0.2.53" };
+	static const char file[] = "@ NS ns1.example.net.\nsub NS ns.sub\n";
+	struct zone_admin_change ch_www = { .op = ZONE_ADMIN_REPLACE, .name = "www", .type = "A",
+					    .ttl = -1, .records = www, .nrecords = 1 };
+	struct zone_admin_change ch_sub2 = { .op = ZONE_ADMIN_REPLACE, .name = "sub2",
+					     .type = "NS", .ttl = -1, .records = sub2,
+					     .nrecords = 1 };
+	struct zone_admin_change ch_glue = { .op = ZONE_ADMIN_REPLACE, .name = "ns.sub",
+					     .type = "A", .ttl = -1, .records = glue,
+					     .nrecords = 1 };
+	struct zone_admin_change ch_unglue = { .op = ZONE_ADMIN_DELETE, .name = "ns.sub",
+					       .type = "A", .ttl = -1 };
+	struct logged l = { 0 };
+	struct log_sink prev = log_set_sink((struct log_sink){ .fn = keep_warning, .ctx = &l });
+	static const char w_sub[] = "zone glue.test.: delegation sub.glue.test.: no glue "
+				    "address for name server ns.sub.glue.test.\n";
+	static const char w_sub2[] = "zone glue.test.: delegation sub2.glue.test.: no glue "
+				     "address for name server ns.sub2.glue.test.\n";
+	struct zone_admin_txn *t;
+	struct zone_admin_err e;
+	struct store_zone z;
+	char got[4096];
+	size_t changed, n;
+
+	assert_int_equal(create(f, "glue.test", "acme", file, &z, &e), ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), w_sub);
+	assert_int_equal(apply(f, "glue.test", "acme", NULL, &ch_www, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), "");
+	/* A new delegation without glue: only its own warning. */
+	assert_int_equal(apply(f, "glue.test", "acme", NULL, &ch_sub2, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), w_sub2);
+	/* Fixed, then broken again: news again. */
+	assert_int_equal(apply(f, "glue.test", "acme", NULL, &ch_glue, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), "");
+	assert_int_equal(apply(f, "glue.test", "acme", NULL, &ch_unglue, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), w_sub);
+	/* A write that is aborted does not count as reported. */
+	assert_int_equal(zone_admin_begin(f->za, &t), 0);
+	assert_int_equal(zone_admin_apply(t, "glue.test", "acme", NULL, &ch_glue, 1, &z,
+					  &changed, &e), 0);
+	zone_admin_abort(t);
+	assert_string_equal(take(&l, got, sizeof(got)), "");
+	assert_int_equal(apply(f, "glue.test", "acme", NULL, &ch_www, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), "");
+	/* The same file again keeps the same standing warnings. */
+	assert_int_equal(zone_admin_begin(f->za, &t), 0);
+	assert_int_equal(zone_admin_zone_replace(t, "glue.test", "acme", NULL, file,
+						 strlen(file), &z, &e), 0);
+	assert_int_equal(zone_admin_commit(t), 0);
+	assert_string_equal(take(&l, got, sizeof(got)), "");
+	/* A restart reports what stands, once. */
+	admin_free(f);
+	admin_new(f);
+	assert_int_equal(zone_admin_load_all(f->za, &n), 0);
+	assert_string_equal(take(&l, got, sizeof(got)), w_sub);
+	assert_int_equal(apply(f, "glue.test", "acme", NULL, &ch_www, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), "");
+	/* A zone deleted and created again is new. */
+	assert_int_equal(zone_admin_begin(f->za, &t), 0);
+	assert_int_equal(zone_admin_zone_delete(t, "glue.test", "acme", NULL, &e), 0);
+	assert_int_equal(zone_admin_commit(t), 0);
+	assert_int_equal(create(f, "glue.test", "acme", file, &z, &e), ZONE_ADMIN_OK);
+	assert_string_equal(take(&l, got, sizeof(got)), w_sub);
+	log_set_sink(prev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +611,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_delete_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warnings_once, setup, teardown),
 	};
 	int ret;
 

@@ -77,6 +77,8 @@ void api_print_routes(FILE *f)
  * in its own mapping, so a large one gives its memory back when it goes
  * (malloc would keep it in an arena). */
 struct conn_state {
+	char	*path;		/* as sent: still percent-encoded, no query */
+	bool	started;	/* the handler has seen the request */
 	char	*body;
 	size_t	len, cap;
 	bool	too_large;
@@ -373,36 +375,81 @@ json_t *api_time(int64_t t)
 
 /* ---- routing ---- */
 
-/* Matches url against a route's path; fills params. */
-static bool path_match(const char *pattern, const char *url, const char **params, char *buf,
+static int hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes n bytes of one path segment (RFC 3986 §2.1) into out, which
+ * has room for n + 1. -1 for a truncated or non-hex escape, or %00. */
+static int seg_decode(const char *s, size_t n, char *out)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			out[o++] = s[i];
+			continue;
+		}
+		if (n - i < 3 || (hi = hex_val(s[i + 1])) < 0 || (lo = hex_val(s[i + 2])) < 0 ||
+		    !(hi | lo))
+			return -1;
+		out[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[o] = 0;
+	return (int)o;
+}
+
+/* Whether every escape in the path decodes; bad ones are a 400 before routing. */
+static bool path_escapes_ok(const char *path)
+{
+	char tmp[4];
+	const char *p;
+
+	for (p = strchr(path, '%'); p; p = strchr(p + 1, '%'))
+		if (strnlen(p, 3) < 3 || seg_decode(p, 3, tmp) != 1)
+			return false;
+	return true;
+}
+
+/* Matches a raw path against a route's, segment by segment, decoding each
+ * segment only once it is split off: an owner name with an escaped '/' (RFC
+ * 2317's 0/25, sent as 0%2F25) stays one segment. Fills params (in buf). */
+static bool path_match(const char *pattern, const char *path, const char **params, char *buf,
 		       size_t cap)
 {
-	const char *p = pattern, *u = url;
-	size_t used = 0, np = 0;
+	const char *p = pattern, *u = path;
+	size_t used = 0, np = 0, n, pn;
+	int dn;
 
 	while (*p && *u) {
 		if (*p != '/' || *u != '/')
 			return false;
 		p++;
 		u++;
+		n = strcspn(u, "/");
+		if (!n || used + n + 1 > cap)
+			return false;
+		dn = seg_decode(u, n, buf + used);
+		if (dn < 0)
+			return false;
+		u += n;
 		if (*p == '{') {
-			size_t n = strcspn(u, "/");
-
-			if (!n || used + n + 1 > cap || np == API_PARAMS_MAX)
+			if (np == API_PARAMS_MAX)
 				return false;
-			memcpy(buf + used, u, n);
-			buf[used + n] = 0;
 			params[np++] = buf + used;
-			used += n + 1;
-			u += n;
+			used += dn + 1;
 			p = strchr(p, '}') + 1;
 		} else {
-			size_t n = strcspn(p, "/");
-
-			if (strncmp(p, u, n) || (u[n] && u[n] != '/'))
+			pn = strcspn(p, "/");
+			if ((size_t)dn != pn || strncmp(p, buf + used, pn))
 				return false;
-			p += n;
-			u += n;
+			p += pn;
 		}
 	}
 	/* One trailing slash is forgiven. */
@@ -581,6 +628,10 @@ static void dispatch(struct api_req *r, struct conn_state *cs)
 	size_t i;
 	int err;
 
+	if (!path_escapes_ok(r->url)) {
+		api_reply_error(r, 400, NULL, "bad percent-encoding in the path: %.200s", r->url);
+		return;
+	}
 	for (i = 0; i < NROUTES; i++) {
 		const char *params[API_PARAMS_MAX] = { 0 };
 
@@ -701,20 +752,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
 	struct api *a = cls;
 	struct conn_state *cs = *con_cls;
-	struct api_req r = { .api = a, .conn = conn, .method = method, .url = url };
+	struct api_req r = { .api = a, .conn = conn, .method = method };
 	enum MHD_Result ret;
 	size_t i;
 
+	(void)url;	/* decoded: routing wants cs->path */
 	(void)version;
 	(void)upload_data;
-	if (!cs) {
+	if (!cs)
+		return MHD_NO;	/* uri_log ran out of memory */
+	r.url = cs->path;
+	if (!cs->started) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-		cs = calloc(1, sizeof(*cs));
-		if (!cs)
-			return MHD_NO;
-		*con_cls = cs;
+		cs->started = true;
 		/* Refused before a byte of it is read. */
 		if (cl && strtoull(cl, NULL, 10) > a->max_body) {
 			api_reply_error(&r, 413, NULL, "the body is over %zu bytes", a->max_body);
@@ -752,6 +804,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return ret;
 }
 
+/* libmicrohttpd percent-decodes the path before the handler sees it, which
+ * would make an escaped '/' a separator: this sees the request line's URI as
+ * sent, once per request, and its result is the request's *con_cls. */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_state *cs = calloc(1, sizeof(*cs));
+
+	(void)cls;
+	(void)conn;
+	if (!cs)
+		return NULL;
+	cs->path = strndup(uri, strcspn(uri, "?"));
+	if (!cs->path) {
+		free(cs);
+		return NULL;
+	}
+	return cs;
+}
+
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
@@ -762,6 +833,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (cs) {
 		body_free(cs);
+		free(cs->path);
 		free(cs);
 		*con_cls = NULL;
 	}
@@ -910,6 +982,7 @@ int api_start(struct api **out, const struct api_config *cfg)
 					  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
 					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
 					  MHD_OPTION_NOTIFY_COMPLETED, completed, a,
+					  MHD_OPTION_URI_LOG_CALLBACK, uri_log, a,
 					  MHD_OPTION_HTTPS_MEM_CERT, cert,
 					  MHD_OPTION_HTTPS_MEM_KEY, key,
 					  MHD_OPTION_END);
@@ -920,6 +993,7 @@ int api_start(struct api **out, const struct api_config *cfg)
 					  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
 					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
 					  MHD_OPTION_NOTIFY_COMPLETED, completed, a,
+					  MHD_OPTION_URI_LOG_CALLBACK, uri_log, a,
 					  MHD_OPTION_END);
 	if (!a->mhd) {
 		log_err("api: cannot start the HTTP server%s", cert ? " (is the key or "

@@ -8,6 +8,7 @@
 #include "log.h"
 
 static enum log_level log_level = LOG_LEVEL_INFO;
+static __thread struct log_sink log_sink;
 
 void log_set_level(enum log_level level)
 {
@@ -17,6 +18,14 @@ void log_set_level(enum log_level level)
 enum log_level log_get_level(void)
 {
 	return log_level;
+}
+
+struct log_sink log_set_sink(struct log_sink sink)
+{
+	struct log_sink old = log_sink;
+
+	log_sink = sink;
+	return old;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -34,6 +43,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;	/* truncated, still one line */
+	if (log_sink.fn && log_sink.fn(log_sink.ctx, level, line))
+		return;
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, n) < 0)
 		return;	/* nowhere left to report it */

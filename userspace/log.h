@@ -4,11 +4,23 @@
 #ifndef NAMESERVE_LOG_H
 #define NAMESERVE_LOG_H
 
+#include <stdbool.h>
+
 enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+/* Takes a message (without its newline) instead of stderr; false lets it through. */
+struct log_sink {
+	bool	(*fn)(void *ctx, enum log_level level, const char *msg);
+	void	*ctx;
+};
 
 /* Messages above level are dropped; the default is LOG_LEVEL_INFO. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+
+/* Diverts the calling thread's messages to sink (fn NULL: stderr again);
+ * returns the sink it replaces, for the caller to put back. */
+struct log_sink log_set_sink(struct log_sink sink);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -5,21 +5,20 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <urcu.h>
+#include <urcu/uatomic.h>
 
 #include "dns_msg.h"
 #include "log.h"
+#include "server_pool.h"
 #include "server_tcp.h"
 
 #define RBUF_INIT	512
@@ -27,47 +26,33 @@
 #define ACCEPT_BURST	64
 #define FD_RESERVE	256	/* sockets, epoll, BPF objects, zone files on reload */
 
-enum ep_kind { EP_STOP, EP_LISTEN, EP_CONN };
-
-struct ep_tag {
-	enum ep_kind	kind;
-	int		fd;
-};
-
 struct tcp_conn {
-	struct ep_tag	tag;		/* first: epoll data points here */
-	struct tcp_conn	*prev, *next;	/* by deadline, oldest first */
-	uint64_t	deadline;
-	uint32_t	events;		/* armed in epoll */
-	bool		eof;
-	uint8_t		*rbuf;
-	size_t		rlen, rcap;
-	uint8_t		*wbuf;
-	size_t		woff, wlen, wcap;
-	struct sockaddr_storage peer;
-	socklen_t	peer_len;
+	struct server_pool_tag	tag;		/* first: epoll data points here */
+	struct tcp_conn		*prev, *next;	/* by deadline, oldest first */
+	uint64_t		deadline;
+	uint32_t		events;		/* armed in epoll */
+	bool			eof;
+	uint8_t			*rbuf;
+	size_t			rlen, rcap;
+	uint8_t			*wbuf;
+	size_t			woff, wlen, wcap;
+	struct sockaddr_storage	peer;
+	socklen_t		peer_len;
 };
 
 struct tcp_worker {
-	struct server_tcp	*srv;
-	pthread_t		thread;
-	bool			started;
-	int			epfd;
-	struct ep_tag		*listen;	/* one per address */
-	struct ep_tag		stop;
-	struct tcp_conn		*head, *tail;
-	uint8_t			*resp;		/* one answer: 2 + 65535 bytes */
+	struct server_pool_worker	pw;	/* first: the pool hands this out */
+	struct server_tcp		*srv;
+	struct tcp_conn			*head, *tail;
+	uint8_t				*resp;	/* one answer: 2 + 65535 bytes */
 };
 
 struct server_tcp {
 	const struct engine	*engine;
-	size_t			naddrs;
-	int			nworkers;
 	int			idle_ms;
 	int			max_conns;
 	int			conns;		/* atomic */
-	int			stop_fd;
-	struct tcp_worker	*workers;
+	struct server_pool	*pool;
 };
 
 static uint64_t now_ms(void)
@@ -127,7 +112,7 @@ static int conn_arm(struct tcp_worker *w, struct tcp_conn *c, uint32_t events)
 
 	if (events == c->events)
 		return 0;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->tag.fd, &ev))
+	if (epoll_ctl(w->pw.epfd, EPOLL_CTL_MOD, c->tag.fd, &ev))
 		return -errno;
 	c->events = events;
 	return 0;
@@ -331,7 +316,7 @@ static void accept_conns(struct tcp_worker *w, int lfd)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c->tag.kind = EP_CONN;
+		c->tag.kind = SERVER_POOL_CONN;
 		c->tag.fd = fd;
 		c->peer = peer;
 		c->peer_len = plen;
@@ -340,7 +325,7 @@ static void accept_conns(struct tcp_worker *w, int lfd)
 		ev.data.ptr = &c->tag;
 		list_append(w, c);
 		c->deadline = now_ms() + w->srv->idle_ms;
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev))
+		if (epoll_ctl(w->pw.epfd, EPOLL_CTL_ADD, fd, &ev))
 			conn_close(w, c);
 	}
 }
@@ -377,25 +362,24 @@ static int next_timeout(struct tcp_worker *w)
 	return w->head->deadline > now ? (int)(w->head->deadline - now) : 0;
 }
 
-static void *tcp_worker_run(void *arg)
+static void tcp_worker_run(struct server_pool_worker *pw)
 {
-	struct tcp_worker *w = arg;
+	struct tcp_worker *w = (struct tcp_worker *)pw;
+	struct server_pool_tag *tag;
 	struct epoll_event ev[64];
-	struct ep_tag *tag;
 	int n, i;
 
-	rcu_register_thread();
 	for (;;) {
-		n = epoll_wait(w->epfd, ev, 64, next_timeout(w));
+		n = epoll_wait(pw->epfd, ev, 64, next_timeout(w));
 		if (n < 0 && errno != EINTR) {
 			log_err("tcp worker: epoll_wait: %s", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++) {
 			tag = ev[i].data.ptr;
-			if (tag->kind == EP_STOP)
+			if (tag->kind == SERVER_POOL_STOP)
 				goto out;
-			if (tag->kind == EP_LISTEN)
+			if (tag->kind == SERVER_POOL_LISTEN)
 				accept_conns(w, tag->fd);
 			else
 				conn_event(w, (struct tcp_conn *)tag, ev[i].events);
@@ -405,8 +389,6 @@ static void *tcp_worker_run(void *arg)
 out:
 	while (w->head)
 		conn_close(w, w->head);
-	rcu_unregister_thread();
-	return NULL;
 }
 
 /* Connections must stay below the descriptor limit: past it accept() fails
@@ -434,119 +416,57 @@ static int fit_fd_limit(int max_conns)
 	return max_conns;
 }
 
-static int epoll_add_tag(int epfd, struct ep_tag *tag)
+static int tcp_worker_init(struct server_pool_worker *pw)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+	struct tcp_worker *w = (struct tcp_worker *)pw;
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, tag->fd, &ev) ? -errno : 0;
+	w->srv = pw->srv;
+	w->resp = malloc(DNS_TCP_MAX);
+	return w->resp ? 0 : -ENOMEM;
+}
+
+static void tcp_worker_fini(struct server_pool_worker *pw)
+{
+	free(((struct tcp_worker *)pw)->resp);
 }
 
 int server_tcp_start(struct server_tcp **out, const struct server_tcp_opts *opts)
 {
+	struct server_pool_opts po = {
+		.proto = "tcp",
+		.type = SOCK_STREAM,
+		.addrs = opts->addrs,
+		.naddrs = opts->naddrs,
+		.threads = opts->threads,
+		.worker_size = sizeof(struct tcp_worker),
+		.worker_init = tcp_worker_init,
+		.worker_fini = tcp_worker_fini,
+		.run = tcp_worker_run,
+	};
 	struct server_tcp *s;
-	struct tcp_worker *w;
-	char abuf[64];
-	size_t a;
-	int i, ret;
+	int ret;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->engine = opts->engine;
-	s->naddrs = opts->naddrs;
 	s->idle_ms = opts->idle_ms > 0 ? opts->idle_ms : SERVER_TCP_IDLE_MS;
 	s->max_conns = fit_fd_limit(opts->max_conns > 0 ? opts->max_conns : SERVER_TCP_MAX_CONNS);
-	s->nworkers = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (s->nworkers < 1)
-		s->nworkers = 1;
-	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->workers = calloc(s->nworkers, sizeof(*s->workers));
-	if (s->stop_fd < 0 || !s->workers) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	for (i = 0; i < s->nworkers; i++)
-		s->workers[i].epfd = -1;
-	for (a = 0; a < opts->naddrs; a++) {
-		ret = server_sock_probe(&opts->addrs[a], SOCK_STREAM);
-		if (ret) {
-			log_err("tcp: cannot listen on %s: %s",
-				server_addr_str(&opts->addrs[a], abuf, sizeof(abuf)),
-				strerror(-ret));
-			goto fail;
-		}
-	}
-	for (i = 0; i < s->nworkers; i++) {
-		w = &s->workers[i];
-		w->srv = s;
-		w->listen = calloc(opts->naddrs, sizeof(*w->listen));
-		w->resp = malloc(DNS_TCP_MAX);
-		if (!w->listen || !w->resp) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		for (a = 0; a < opts->naddrs; a++)
-			w->listen[a].fd = -1;
-		w->stop.kind = EP_STOP;
-		w->stop.fd = s->stop_fd;
-		w->epfd = epoll_create1(EPOLL_CLOEXEC);
-		if (w->epfd < 0 || epoll_add_tag(w->epfd, &w->stop)) {
-			ret = -errno;
-			goto fail;
-		}
-		for (a = 0; a < opts->naddrs; a++) {
-			ret = server_sock_open(&opts->addrs[a], SOCK_STREAM);
-			if (ret < 0) {
-				log_err("tcp: cannot listen on %s: %s",
-					server_addr_str(&opts->addrs[a], abuf, sizeof(abuf)),
-					strerror(-ret));
-				goto fail;
-			}
-			w->listen[a].kind = EP_LISTEN;
-			w->listen[a].fd = ret;
-			ret = epoll_add_tag(w->epfd, &w->listen[a]);
-			if (ret)
-				goto fail;
-		}
-	}
-	for (i = 0; i < s->nworkers; i++) {
-		ret = -pthread_create(&s->workers[i].thread, NULL, tcp_worker_run, &s->workers[i]);
-		if (ret)
-			goto fail;
-		s->workers[i].started = true;
+	po.srv = s;
+	ret = server_pool_start(&s->pool, &po);
+	if (ret) {
+		free(s);
+		return ret;
 	}
 	*out = s;
 	return 0;
-fail:
-	server_tcp_stop(s);
-	return ret;
 }
 
+/* Each worker closes its connections on the way out, before the join returns. */
 void server_tcp_stop(struct server_tcp *s)
 {
-	uint64_t one = 1;
-	size_t a;
-	int i;
-
 	if (!s)
 		return;
-	if (s->stop_fd >= 0 && write(s->stop_fd, &one, sizeof(one)) < 0)
-		log_warn("tcp: stop signal: %s", strerror(errno));
-	for (i = 0; s->workers && i < s->nworkers; i++) {
-		struct tcp_worker *w = &s->workers[i];
-
-		if (w->started)
-			pthread_join(w->thread, NULL);
-		for (a = 0; w->listen && a < s->naddrs; a++)
-			if (w->listen[a].fd >= 0)
-				close(w->listen[a].fd);
-		if (w->epfd >= 0)
-			close(w->epfd);
-		free(w->listen);
-		free(w->resp);
-	}
-	if (s->stop_fd >= 0)
-		close(s->stop_fd);
-	free(s->workers);
+	server_pool_stop(s->pool);
 	free(s);
 }

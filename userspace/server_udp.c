@@ -3,16 +3,12 @@
  * batch of queries per system call each way; nothing is allocated per query. */
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <urcu.h>
 
 #include "log.h"
+#include "server_pool.h"
 #include "server_udp.h"
 
 #define UDP_BATCH	32
@@ -31,22 +27,16 @@ struct udp_slot {
 };
 
 struct udp_worker {
-	struct server_udp	*srv;
-	pthread_t		thread;
-	bool			started;
-	int			epfd;
-	int			*fds;		/* one per listen address */
-	struct udp_slot		*slots;
-	struct mmsghdr		in[UDP_BATCH], out[UDP_BATCH];
-	struct iovec		in_iov[UDP_BATCH], out_iov[UDP_BATCH];
+	struct server_pool_worker	pw;	/* first: the pool hands this out */
+	const struct engine		*engine;
+	struct udp_slot			*slots;
+	struct mmsghdr			in[UDP_BATCH], out[UDP_BATCH];
+	struct iovec			in_iov[UDP_BATCH], out_iov[UDP_BATCH];
 };
 
 struct server_udp {
 	const struct engine	*engine;
-	size_t			naddrs;
-	int			nworkers;
-	int			stop_fd;
-	struct udp_worker	*workers;
+	struct server_pool	*pool;
 };
 
 /* Turns received pktinfo into the source address of the reply. */
@@ -98,7 +88,7 @@ static int serve_batch(struct udp_worker *w, int fd)
 
 		p.remote = h->msg_name;
 		p.remote_len = h->msg_namelen;
-		st = engine_answer(w->srv->engine, &p, w->slots[i].query, w->in[i].msg_len,
+		st = engine_answer(w->engine, &p, w->slots[i].query, w->in[i].msg_len,
 				   w->slots[i].resp, UDP_RESP_MAX, &rlen);
 		if (st != ENGINE_DONE && st != ENGINE_TRUNC)
 			continue;
@@ -128,142 +118,80 @@ static int serve_batch(struct udp_worker *w, int fd)
 	return n;
 }
 
-static void *udp_worker_run(void *arg)
+static void udp_worker_run(struct server_pool_worker *pw)
 {
-	struct udp_worker *w = arg;
+	struct udp_worker *w = (struct udp_worker *)pw;
+	struct server_pool_tag *tag;
 	struct epoll_event ev[8];
 	int n, i, j;
 
-	rcu_register_thread();
 	for (;;) {
-		n = epoll_wait(w->epfd, ev, 8, -1);
+		n = epoll_wait(pw->epfd, ev, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			log_err("udp worker: epoll_wait: %s", strerror(errno));
-			break;
+			return;
 		}
 		for (i = 0; i < n; i++) {
-			if (ev[i].data.fd == w->srv->stop_fd)
-				goto out;
+			tag = ev[i].data.ptr;
+			if (tag->kind == SERVER_POOL_STOP)
+				return;
 			/* A few full batches, then the other sockets get a turn. */
-			for (j = 0; j < 8 && serve_batch(w, ev[i].data.fd) == UDP_BATCH; j++)
+			for (j = 0; j < 8 && serve_batch(w, tag->fd) == UDP_BATCH; j++)
 				;
 		}
 	}
-out:
-	rcu_unregister_thread();
-	return NULL;
 }
 
-static int epoll_add(int epfd, int fd)
+static int udp_worker_init(struct server_pool_worker *pw)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct udp_worker *w = (struct udp_worker *)pw;
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	w->engine = ((struct server_udp *)pw->srv)->engine;
+	w->slots = calloc(UDP_BATCH, sizeof(*w->slots));
+	return w->slots ? 0 : -ENOMEM;
+}
+
+static void udp_worker_fini(struct server_pool_worker *pw)
+{
+	free(((struct udp_worker *)pw)->slots);
 }
 
 int server_udp_start(struct server_udp **out, const struct server_udp_opts *opts)
 {
+	struct server_pool_opts po = {
+		.proto = "udp",
+		.type = SOCK_DGRAM,
+		.addrs = opts->addrs,
+		.naddrs = opts->naddrs,
+		.threads = opts->threads,
+		.worker_size = sizeof(struct udp_worker),
+		.worker_init = udp_worker_init,
+		.worker_fini = udp_worker_fini,
+		.run = udp_worker_run,
+	};
 	struct server_udp *s;
-	struct udp_worker *w;
-	char abuf[64];
-	size_t a;
-	int i, ret;
+	int ret;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->engine = opts->engine;
-	s->naddrs = opts->naddrs;
-	s->nworkers = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (s->nworkers < 1)
-		s->nworkers = 1;
-	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->workers = calloc(s->nworkers, sizeof(*s->workers));
-	if (s->stop_fd < 0 || !s->workers) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	for (i = 0; i < s->nworkers; i++)
-		s->workers[i].epfd = -1;
-	for (a = 0; a < opts->naddrs; a++) {
-		ret = server_sock_probe(&opts->addrs[a], SOCK_DGRAM);
-		if (ret) {
-			log_err("udp: cannot listen on %s: %s",
-				server_addr_str(&opts->addrs[a], abuf, sizeof(abuf)),
-				strerror(-ret));
-			goto fail;
-		}
-	}
-	for (i = 0; i < s->nworkers; i++) {
-		w = &s->workers[i];
-		w->srv = s;
-		w->fds = malloc(opts->naddrs * sizeof(int));
-		w->slots = calloc(UDP_BATCH, sizeof(*w->slots));
-		if (!w->fds || !w->slots) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		for (a = 0; a < opts->naddrs; a++)
-			w->fds[a] = -1;
-		w->epfd = epoll_create1(EPOLL_CLOEXEC);
-		if (w->epfd < 0 || epoll_add(w->epfd, s->stop_fd)) {
-			ret = -errno;
-			goto fail;
-		}
-		for (a = 0; a < opts->naddrs; a++) {
-			ret = server_sock_open(&opts->addrs[a], SOCK_DGRAM);
-			if (ret < 0) {
-				log_err("udp: cannot listen on %s: %s",
-					server_addr_str(&opts->addrs[a], abuf, sizeof(abuf)),
-					strerror(-ret));
-				goto fail;
-			}
-			w->fds[a] = ret;
-			ret = epoll_add(w->epfd, w->fds[a]);
-			if (ret)
-				goto fail;
-		}
-	}
-	for (i = 0; i < s->nworkers; i++) {
-		ret = -pthread_create(&s->workers[i].thread, NULL, udp_worker_run, &s->workers[i]);
-		if (ret)
-			goto fail;
-		s->workers[i].started = true;
+	po.srv = s;
+	ret = server_pool_start(&s->pool, &po);
+	if (ret) {
+		free(s);
+		return ret;
 	}
 	*out = s;
 	return 0;
-fail:
-	server_udp_stop(s);
-	return ret;
 }
 
 void server_udp_stop(struct server_udp *s)
 {
-	uint64_t one = 1;
-	size_t a;
-	int i;
-
 	if (!s)
 		return;
-	if (s->stop_fd >= 0 && write(s->stop_fd, &one, sizeof(one)) < 0)
-		log_warn("udp: stop signal: %s", strerror(errno));
-	for (i = 0; s->workers && i < s->nworkers; i++) {
-		struct udp_worker *w = &s->workers[i];
-
-		if (w->started)
-			pthread_join(w->thread, NULL);
-		for (a = 0; w->fds && a < s->naddrs; a++)
-			if (w->fds[a] >= 0)
-				close(w->fds[a]);
-		if (w->epfd >= 0)
-			close(w->epfd);
-		free(w->fds);
-		free(w->slots);
-	}
-	if (s->stop_fd >= 0)
-		close(s->stop_fd);
-	free(s->workers);
+	server_pool_stop(s->pool);
 	free(s);
 }

@@ -22,11 +22,28 @@
 #define RDATA_MAX		65535
 #define RRSET_DATA_MAX		65535	/* what one DNS message can carry */
 #define JOURNAL_FORMAT		1
+#define WARNED_BUCKETS		256
+
+/* A version's build warnings (missing glue, ...), sorted, without repeats. A
+ * write logs only those its version adds to the served one's, so one standing
+ * problem is not logged again on every change to the zone. */
+struct warn_set {
+	char	**line;
+	size_t	n, cap;
+};
+
+/* The warnings of a served zone that has any. */
+struct warned {
+	struct warned	*next;
+	struct warn_set	set;
+	uint8_t		origin[DNS_NAME_MAX];
+};
 
 struct pending {
 	uint8_t		origin[DNS_NAME_MAX];
 	struct zone	*zone;		/* NULL: stop serving the zone */
 	bool		added;		/* a zone not served before */
+	struct warn_set	warns;		/* zone's */
 };
 
 struct zone_admin {
@@ -37,6 +54,7 @@ struct zone_admin {
 	pthread_mutex_t		lock;		/* one write at a time, commit to served */
 	zone_admin_apply_cb	apply_cb;
 	void			*apply_ctx;
+	struct warned		*warned[WARNED_BUCKETS];	/* under lock */
 };
 
 struct zone_admin_txn {
@@ -44,6 +62,7 @@ struct zone_admin_txn {
 	struct store_txn	*st;
 	struct pending		*pend;
 	size_t			npend, cappend;
+	struct warn_set		warns;		/* builds since the last pending_add */
 };
 
 static void seterr(struct zone_admin_err *e, enum zone_admin_status st, const char *field,
@@ -283,6 +302,120 @@ static int soa_serial_off(const uint8_t *rd, uint16_t rdlen)
 	return l1 + l2;
 }
 
+/* ---- build warnings ---- */
+
+static void warn_set_free(struct warn_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->line[i]);
+	free(s->line);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Takes the warnings a build logs; anything else, or a warning it has no
+ * memory for, goes on to stderr. */
+static bool warn_sink(void *ctx, enum log_level level, const char *msg)
+{
+	struct warn_set *s = ctx;
+	char **nl;
+
+	if (level != LOG_LEVEL_WARN)
+		return false;
+	if (s->n == s->cap) {
+		nl = realloc(s->line, (s->cap ? s->cap * 2 : 4) * sizeof(*nl));
+		if (!nl)
+			return false;
+		s->line = nl;
+		s->cap = s->cap ? s->cap * 2 : 4;
+	}
+	s->line[s->n] = strdup(msg);
+	if (!s->line[s->n])
+		return false;
+	s->n++;
+	return true;
+}
+
+static struct log_sink warn_capture(struct warn_set *s)
+{
+	return log_set_sink((struct log_sink){ .fn = warn_sink, .ctx = s });
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts s and drops repeats (a zone built twice in one write warns twice). */
+static void warn_set_sort(struct warn_set *s)
+{
+	size_t i, o = 0;
+
+	if (!s->n)
+		return;
+	qsort(s->line, s->n, sizeof(*s->line), cmp_line);
+	for (i = 0; i < s->n; i++) {
+		if (o && !strcmp(s->line[o - 1], s->line[i]))
+			free(s->line[i]);
+		else
+			s->line[o++] = s->line[i];
+	}
+	s->n = o;
+}
+
+static bool warn_set_has(const struct warn_set *s, const char *line)
+{
+	return s->n && bsearch(&line, s->line, s->n, sizeof(*s->line), cmp_line);
+}
+
+static struct warned **warned_slot(struct zone_admin *za, const uint8_t *origin)
+{
+	struct warned **w = &za->warned[dns_name_hash(origin) % WARNED_BUCKETS];
+
+	while (*w && !dns_name_equal((*w)->origin, origin))
+		w = &(*w)->next;
+	return w;
+}
+
+/* Logs what now has that was has not; sorts now. */
+static void warn_report(const struct warn_set *was, struct warn_set *now)
+{
+	size_t i;
+
+	warn_set_sort(now);
+	for (i = 0; i < now->n; i++)
+		if (!was || !warn_set_has(was, now->line[i]))
+			log_warn("%s", now->line[i]);
+}
+
+/* Makes s (taken) the served zone origin's warnings; s NULL: it is gone. */
+static void warned_set(struct zone_admin *za, const uint8_t *origin, struct warn_set *s)
+{
+	struct warned **slot = warned_slot(za, origin), *w = *slot;
+
+	if (w && (!s || !s->n)) {
+		*slot = w->next;
+		warn_set_free(&w->set);
+		free(w);
+		w = NULL;
+	} else if (!w && s && s->n) {
+		w = calloc(1, sizeof(*w));
+		if (w) {
+			memcpy(w->origin, origin, dns_name_len(origin, DNS_NAME_MAX));
+			*slot = w;
+		}
+	}
+	if (w) {
+		warn_set_free(&w->set);
+		w->set = *s;
+	} else if (s) {
+		warn_set_free(s);	/* none, or no memory to remember them */
+	}
+	if (s)
+		memset(s, 0, sizeof(*s));
+}
+
 struct build_ctx {
 	struct zone_builder	*b;
 	char			*err;
@@ -311,11 +444,13 @@ static int build_rrset(const struct store_rrset *rs, void *arg)
 	return 0;
 }
 
-/* The version the stored records of z make, checked by the zone rules. */
+/* The version the stored records of z make, checked by the zone rules; its
+ * warnings go to warns. */
 static int build_version(struct store_txn *t, const struct store_zone *z, struct zone **out,
-			 size_t *nrrsets, char *err, size_t errlen)
+			 size_t *nrrsets, struct warn_set *warns, char *err, size_t errlen)
 {
 	struct build_ctx bc = { .err = err, .errlen = errlen };
+	struct log_sink prev;
 	int ret;
 
 	ret = zone_builder_new(&bc.b, z->origin);
@@ -332,7 +467,10 @@ static int build_version(struct store_txn *t, const struct store_zone *z, struct
 	}
 	if (nrrsets)
 		*nrrsets = bc.nrrsets;
-	return zone_builder_finish(bc.b, out, err, errlen);
+	prev = warn_capture(warns);
+	ret = zone_builder_finish(bc.b, out, err, errlen);
+	log_set_sink(prev);
+	return ret;
 }
 
 /* ---- set-up ---- */
@@ -358,8 +496,18 @@ int zone_admin_new(struct zone_admin **out, struct store *st, struct zone_store 
 
 void zone_admin_free(struct zone_admin *za)
 {
+	struct warned *w;
+	size_t i;
+
 	if (!za)
 		return;
+	for (i = 0; i < WARNED_BUCKETS; i++) {
+		while ((w = za->warned[i])) {
+			za->warned[i] = w->next;
+			warn_set_free(&w->set);
+			free(w);
+		}
+	}
 	pthread_mutex_destroy(&za->lock);
 	free(za);
 }
@@ -476,12 +624,17 @@ static int load_one(const struct store_zone *z, void *arg)
 {
 	struct load_ctx *lc = arg;
 	char err[512], name[DNS_NAME_TEXT_MAX];
+	struct warn_set warns = { 0 };
+	struct warned **w;
 	struct zone *v;
 	size_t nrrsets;
 	int ret;
 
-	ret = build_version(lc->t, z, &v, &nrrsets, err, sizeof(err));
+	ret = build_version(lc->t, z, &v, &nrrsets, &warns, err, sizeof(err));
+	w = warned_slot(lc->za, z->origin);
+	warn_report(*w ? &(*w)->set : NULL, &warns);
 	if (ret) {
+		warn_set_free(&warns);
 		log_err("store: zone %s cannot be served: %s",
 			name_str(z->origin, name, sizeof(name)), err);
 		lc->bad++;
@@ -493,8 +646,11 @@ static int load_one(const struct store_zone *z, void *arg)
 		lc->bad++;
 	}
 	ret = zone_store_publish(lc->za->zs, v);
-	if (ret)
+	if (ret) {
+		warn_set_free(&warns);
 		return ret;
+	}
+	warned_set(lc->za, z->origin, &warns);
 	lc->n++;
 	return 0;
 }
@@ -566,9 +722,12 @@ static void pending_free(struct zone_admin_txn *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->npend; i++)
+	for (i = 0; i < t->npend; i++) {
 		zone_free(t->pend[i].zone);
+		warn_set_free(&t->pend[i].warns);
+	}
 	free(t->pend);
+	warn_set_free(&t->warns);
 }
 
 void zone_admin_abort(struct zone_admin_txn *t)
@@ -629,9 +788,12 @@ int zone_admin_commit(struct zone_admin_txn *t)
 			 * hold the lock, so it stays valid for the walk. */
 			if (zone_store_publish(za->zs, z) == 0)
 				sync_zone(za, p->origin, z);
+			warned_set(za, p->origin, &p->warns);
 		} else {
 			zone_store_remove(za->zs, p->origin);
 			sync_zone(za, p->origin, NULL);
+			warned_set(za, p->origin, NULL);
+			warn_set_free(&p->warns);
 		}
 		/* A zone come or gone moves names between it and its parent. */
 		if (p->added || removed)
@@ -640,40 +802,55 @@ int zone_admin_commit(struct zone_admin_txn *t)
 	if (t->npend && za->apply_cb)
 		za->apply_cb(now_sec() - t0, za->apply_ctx);
 	free(t->pend);
+	warn_set_free(&t->warns);
 out:
 	pthread_mutex_unlock(&za->lock);
 	free(t);
 	return ret;
 }
 
+/* Version z (NULL: none) to serve for origin once committed; logs the
+ * warnings of its builds (t->warns) that the version it replaces had not. */
 static int pending_add(struct zone_admin_txn *t, const uint8_t *origin, struct zone *z,
 		       bool added)
 {
+	struct warned *w = *warned_slot(t->za, origin);
+	struct pending *p = NULL;
 	size_t i;
 	int len = dns_name_len(origin, DNS_NAME_MAX);
 
-	for (i = 0; i < t->npend; i++) {
-		if (dns_name_equal(t->pend[i].origin, origin)) {
-			zone_free(t->pend[i].zone);
-			t->pend[i].zone = z;
-			t->pend[i].added |= added;
-			return 0;
-		}
+	for (i = 0; i < t->npend && !p; i++)
+		if (dns_name_equal(t->pend[i].origin, origin))
+			p = &t->pend[i];
+	if (z)
+		warn_report(p ? &p->warns : w ? &w->set : NULL, &t->warns);
+	if (p) {
+		zone_free(p->zone);
+		p->zone = z;
+		p->added |= added;
+		warn_set_free(&p->warns);
+		p->warns = t->warns;
+		memset(&t->warns, 0, sizeof(t->warns));
+		return 0;
 	}
 	if (t->npend == t->cappend) {
 		size_t cap = t->cappend ? t->cappend * 2 : 4;
-		struct pending *p = realloc(t->pend, cap * sizeof(*p));
 
+		p = realloc(t->pend, cap * sizeof(*p));
 		if (!p) {
 			zone_free(z);
+			warn_set_free(&t->warns);
 			return -ENOMEM;
 		}
 		t->pend = p;
 		t->cappend = cap;
 	}
-	memcpy(t->pend[t->npend].origin, origin, len);
-	t->pend[t->npend].added = added;
-	t->pend[t->npend++].zone = z;
+	p = &t->pend[t->npend++];
+	memcpy(p->origin, origin, len);
+	p->added = added;
+	p->zone = z;
+	p->warns = t->warns;
+	memset(&t->warns, 0, sizeof(t->warns));
 	return 0;
 }
 
@@ -886,7 +1063,7 @@ static int new_version(struct zone_admin_txn *t, struct store_zone *z, struct jo
 	if (ret)
 		return internal(e, ret, "writing the zone");
 
-	ret = build_version(t->st, z, &v, NULL, err, sizeof(err));
+	ret = build_version(t->st, z, &v, NULL, &t->warns, err, sizeof(err));
 	if (ret == -ENOMEM)
 		return internal(e, ret, "building the zone");
 	if (ret) {
@@ -1496,7 +1673,7 @@ static int create_from(struct zone_admin_txn *t, struct zone *v, const char *acc
 	if (ret)
 		return ret;
 	/* Served from what is stored, exactly as after a restart. */
-	ret = build_version(t->st, &z, &served, NULL, err, sizeof(err));
+	ret = build_version(t->st, &z, &served, NULL, &t->warns, err, sizeof(err));
 	if (ret) {
 		seterr(e, ret == -ENOMEM ? ZONE_ADMIN_INTERNAL : ZONE_ADMIN_SEMANTIC, NULL, "%s",
 		       err);
@@ -1517,6 +1694,7 @@ int zone_admin_zone_create(struct zone_admin_txn *t, const struct zone_admin_zon
 	struct upload u = { 0 };
 	struct store_zone old;
 	struct zone *v = NULL;
+	struct log_sink prev;
 	char err[512], zn[DNS_NAME_TEXT_MAX];
 	int ret;
 
@@ -1555,7 +1733,9 @@ int zone_admin_zone_create(struct zone_admin_txn *t, const struct zone_admin_zon
 		zone_builder_free(u.b);
 		return ret;
 	}
+	prev = warn_capture(&t->warns);
 	ret = zone_builder_finish(u.b, &v, err, sizeof(err));
+	log_set_sink(prev);
 	if (ret) {
 		seterr(e, ret == -ENOMEM ? ZONE_ADMIN_INTERNAL : ZONE_ADMIN_SEMANTIC,
 		       spec->zonefile ? "zonefile" : NULL, "%s", err);
@@ -1639,6 +1819,7 @@ int zone_admin_zone_replace(struct zone_admin_txn *t, const char *zone, const ch
 	struct store_zone z;
 	struct store_rrset soa;
 	struct zone *v = NULL;
+	struct log_sink prev;
 	char err[512];
 	size_t i, j;
 	int ret;
@@ -1672,7 +1853,9 @@ int zone_admin_zone_replace(struct zone_admin_txn *t, const char *zone, const ch
 			return ret;
 		}
 	}
+	prev = warn_capture(&t->warns);
 	ret = zone_builder_finish(u.b, &v, err, sizeof(err));
+	log_set_sink(prev);
 	if (ret) {
 		seterr(e, ret == -ENOMEM ? ZONE_ADMIN_INTERNAL : ZONE_ADMIN_SEMANTIC, "zonefile",
 		       "%s", err);
@@ -1744,20 +1927,30 @@ int zone_admin_import_file(struct zone_admin *za, const char *path, const char *
 			   bool *imported, char *err, size_t errlen)
 {
 	struct zone_admin_err e = { 0 };
+	struct warn_set warns = { 0 };
 	struct zone_admin_txn *t;
+	struct log_sink prev;
 	struct zone *v;
 	int ret;
 
 	*imported = false;
+	/* Reported with the stored version's, if the file makes a new zone. */
+	prev = warn_capture(&warns);
 	ret = zone_load_file(path, &v, err, errlen);
-	if (ret)
+	log_set_sink(prev);
+	if (ret) {
+		warn_report(NULL, &warns);
+		warn_set_free(&warns);
 		return ret;
+	}
 	ret = zone_admin_begin(za, &t);
 	if (ret) {
 		snprintf(err, errlen, "%s: store: %s", path, strerror(-ret));
 		zone_free(v);
+		warn_set_free(&warns);
 		return ret;
 	}
+	t->warns = warns;
 	ret = zone_admin_zone_import(t, v, account, imported, &e);
 	zone_free(v);
 	if (ret) {
