@@ -120,7 +120,7 @@ unit-test: $(TEST_BINS)
 selftest: all
 	$(Q)selftests/run.sh
 
-# The malformed-input selftest against a daemon built with ASan and UBSan in
+# The malformed-input and API selftests against a daemon built with ASan and UBSan in
 # its own build directory (the BPF objects are rebuilt there as they are; libbpf
 # and libxdp stay uninstrumented). Any sanitizer report stops the daemon, and
 # the test also reads its log after a clean SIGTERM.
@@ -133,7 +133,7 @@ asan-selftest: all
 	$(Q)NAMESERVED=$(abspath $(ASAN_BUILD))/nameserved \
 		ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		selftests/run.sh test_malformed.sh
+		selftests/run.sh test_malformed.sh test_api.sh
 
 # The README's first command: the demo zone served in a namespace pair, queried.
 demo: all

@@ -296,10 +296,11 @@ static int walk(struct store_txn *t, enum store_db db, const void *prefix, size_
 	if (rc)
 		return mdb_errno(rc);
 	rc = slen ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	if (!rc && exclusive && k.mv_size == slen && !memcmp(k.mv_data, start, slen))
+	if (!rc && exclusive && k.mv_size == slen && (!slen || !memcmp(k.mv_data, start, slen)))
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	while (!rc) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen))
+		/* memcmp with a NULL prefix is undefined even for length 0. */
+		if (k.mv_size < plen || (plen && memcmp(k.mv_data, prefix, plen)))
 			break;
 		ret = cb(&k, &v, ctx);
 		if (ret)
