@@ -83,6 +83,12 @@ static const char zone_com[] =
 	"self 900 IN DNAME example.com.\n"
 	"d 900 IN DNAME this-is-a-much-longer-target-label.example.com.\n"
 	"x.target IN A 192.0.2.150\n"
+	"mx2 IN MX 10 mail\n"
+	"mx2 IN MX 20 mail\n"
+	"mx2 IN MX 30 nothere\n"
+	"mx2 IN MX 40 ns1.sub\n"
+	"dl1 IN DNAME dl2.example.com.\n"
+	"dl2 IN DNAME dl1.example.com.\n"
 	"_sip._tcp IN SRV 0 5 5060 sip\n"
 	"_sip._tcp IN SRV 10 5 5060 sip.example.net.\n"
 	"sip IN A 192.0.2.60\n"
@@ -423,7 +429,8 @@ static void parse_reply(const uint8_t *m, size_t len, const uint8_t *query,
 			/* RFC 6891 §6.1.1: one, last (we put it there), owned by the root. */
 			CHECK(!r->has_opt && i == total - 1 && r->ar > 0 && n == 1);
 			CHECK(rclass >= DNS_UDP_MIN && ((ttl >> 16) & 0xff) == 0);
-			CHECK((ttl & 0x7fff) == 0);
+			/* RFC 3225 §3: DO copied from the query; the other Z bits clear. */
+			CHECK(q->has_opt && (ttl & 0xffff) == (q->edns_flags & DNS_EDNS_DO));
 			r->has_opt = true;
 			r->opt_udp = rclass;
 			r->ext_rcode = (ttl >> 24) << 4;
@@ -452,7 +459,7 @@ static uint16_t engine_udp_max(const struct engine *e)
 struct run {
 	enum engine_proto	proto;
 	uint16_t		max_udp;
-	bool			small;	/* cap from the ID, below the limit */
+	bool			small;	/* cap from the ID: 0 to 765 bytes */
 };
 
 static const struct run runs[] = {
@@ -471,6 +478,11 @@ static void check_reply(const struct run *run, const struct engine *e, const uin
 {
 	uint16_t qflags, udp_max, bound;
 
+	/* Below a header's room nothing is even read: FAIL comes first. */
+	if (cap < DNS_HDR_LEN) {
+		CHECK(es == ENGINE_FAIL);
+		return;
+	}
 	if (st == DNS_QUERY_DROP) {
 		CHECK(es == ENGINE_DROP);
 		return;
@@ -545,22 +557,59 @@ static void check_reply(const struct run *run, const struct engine *e, const uin
 	if (r->ext_rcode != DNS_RCODE_NOERROR && r->ext_rcode != DNS_RCODE_YXDOMAIN &&
 	    r->ext_rcode != DNS_RCODE_NXDOMAIN)
 		CHECK(r->an == 0 && r->ns == 0);
-	if ((r->ext_rcode == DNS_RCODE_REFUSED || r->ext_rcode == DNS_RCODE_FORMERR ||
-	     r->ext_rcode == DNS_RCODE_NOTIMP))
-		CHECK(!(r->flags & DNS_FLAG_AA));
+	if (r->flags & DNS_FLAG_AA) {
+		/* Only our IN zones speak with authority, and an authoritative
+		 * empty answer carries the SOA (RFC 2308 §2) unless it was cut. */
+		CHECK(q->qclass == DNS_CLASS_IN && (r->ext_rcode == DNS_RCODE_NOERROR ||
+						    r->ext_rcode == DNS_RCODE_NXDOMAIN ||
+						    r->ext_rcode == DNS_RCODE_YXDOMAIN));
+		if (r->an == 0 && !(r->flags & DNS_FLAG_TC))
+			CHECK(r->ns > 0);
+	}
 }
 
 /* A reply that did not truncate has the answer and authority sections of the
- * TCP reply, byte for byte: only additional data may be left out. */
+ * TCP reply, byte for byte: only additional data may be left out. One that
+ * did holds whole RRsets from their start (RFC 2181 §9), so its answer and
+ * authority sections are a prefix of the TCP reply's. */
 static void check_same(const uint8_t *a, const struct reply *ra, const uint8_t *b,
 		       const struct reply *rb)
 {
-	if (ra->flags & DNS_FLAG_TC || ra->qd != rb->qd || ra->has_opt != rb->has_opt)
-		return;
-	CHECK(ra->flags == rb->flags && ra->an == rb->an && ra->ns == rb->ns);
-	CHECK(ra->auth_end == rb->auth_end);
+	const uint16_t mask = DNS_FLAG_TC | DNS_RCODE_MASK;
+
+	if (ra->qd != rb->qd || ra->has_opt != rb->has_opt)
+		return;	/* a buffer too small for the question or the OPT */
+	if (ra->flags & DNS_FLAG_TC) {
+		/* A DNAME cut short never got to its YXDOMAIN, hence no RCODE. */
+		CHECK((ra->flags & ~mask) == (rb->flags & ~mask));
+		CHECK(ra->an <= rb->an && ra->an + ra->ns <= rb->an + rb->ns);
+		CHECK(ra->auth_end <= rb->auth_end);
+	} else {
+		CHECK(ra->flags == rb->flags && ra->an == rb->an && ra->ns == rb->ns);
+		CHECK(ra->auth_end == rb->auth_end && ra->ar <= rb->ar);
+	}
 	CHECK(!memcmp(a + DNS_HDR_LEN, b + DNS_HDR_LEN, ra->auth_end - DNS_HDR_LEN));
-	CHECK(ra->ar <= rb->ar);
+}
+
+/* RFC 4343: the same query with its name in lower case gets the same reply,
+ * but for the echoed question. */
+static void check_case(const struct engine *e, const uint8_t *data, size_t size,
+		       const struct dns_query *q, const uint8_t *ref, size_t ref_len)
+{
+	static uint8_t query[DNS_TCP_MAX + 1], resp[DNS_TCP_MAX];
+	const struct engine_query_params p = { .proto = ENGINE_PROTO_TCP };
+	size_t len = 0, i;
+
+	if (size > sizeof(query))
+		return;
+	memcpy(query, data, size);
+	for (i = 0; i < q->qname_len; i++)
+		query[DNS_HDR_LEN + i] = lower(query[DNS_HDR_LEN + i]);
+	CHECK(engine_answer(e, &p, query, size, resp, sizeof(resp), &len) == ENGINE_DONE);
+	CHECK(len == ref_len);
+	CHECK(!memcmp(resp, ref, DNS_HDR_LEN));
+	CHECK(!memcmp(resp + DNS_HDR_LEN + q->qname_len, ref + DNS_HDR_LEN + q->qname_len,
+		      len - DNS_HDR_LEN - q->qname_len));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -589,13 +638,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p.max_udp = runs[i].max_udp;
 		cap = DNS_TCP_MAX;
 		if (runs[i].small)
-			cap = size >= 1 ? DNS_HDR_LEN + data[0] * 2 : DNS_HDR_LEN;
+			cap = size >= 1 ? data[0] * 3 : 0;
 		len = 0;
 		es = engine_answer(e, &p, data, size, i ? resp : ref, cap, &len);
 		check_reply(&runs[i], e, data, &q, st, es, i ? resp : ref, len, cap,
 			    i ? &rr : &rref);
 		if (i && st != DNS_QUERY_DROP && es != ENGINE_FAIL)
 			check_same(resp, &rr, ref, &rref);
+		if (!i && st != DNS_QUERY_DROP && rref.qd)
+			check_case(e, data, size, &q, ref, len);
 	}
 	return 0;
 }
