@@ -41,8 +41,11 @@ CLIENT_QUERIES = [
     ("a-dname-out", ["kdig", "www.dname.example.com", "A"]),
     ("a-dname-in", ["kdig", "x.dname2.example.com", "A"]),
     ("a-dname-self", ["kdig", "a.self.example.com", "A"]),
-    ("a-dname-long", ["kdig", "a" * 63 + "." + "b" * 63 + "." + "c" * 50 + ".d.example.com",
-                      "A"]),
+    # 210 bytes before d.example.com: the substitution passes 255 (YXDOMAIN)
+    ("a-dname-long", ["kdig", ".".join(["a" * 63, "b" * 63, "c" * 63, "e" * 17]) +
+                      ".d.example.com", "A"]),
+    ("a-dname-loop", ["kdig", "x.dl1.example.com", "A"]),
+    ("mx-targets", ["kdig", "mx2.example.com", "MX"]),
     ("srv", ["kdig", "_sip._tcp.example.com", "SRV"]),
     ("https-apex", ["kdig", "example.com", "HTTPS", "+dnssec"]),
     ("svcb", ["kdig", "svc.example.com", "SVCB"]),
