@@ -390,6 +390,22 @@ static void test_check_error_positions(void **state)
 	/* no NS at the apex: blamed on the SOA's position */
 	assert_int_equal(zone_builder_finish(b, &z, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "api:7: no NS records at the apex bad.example.");
+
+	/* With the origin given, an SOA elsewhere fails where it is written. */
+	assert_int_equal(zone_builder_new(&b, (const uint8_t *)"\07example"), 0);
+	rr.owner = apex;
+	rr.type = DNS_TYPE_SOA;
+	rr.rdata = soa;
+	rr.rdlen = fx_rdata(DNS_TYPE_SOA, "ns.bad.example. h.bad.example. 1 1 1 1 1", soa);
+	rr.file = "z.zone";
+	rr.line = 3;
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "z.zone:3: SOA record at bad.example., not at the apex example.");
+	rr.type = DNS_TYPE_ANY;
+	rr.line = 4;
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "z.zone:4: bad.example.: type ANY cannot be in a zone");
+	zone_builder_free(b);
 }
 
 static struct zone *zone_version(const char *origin, uint32_t serial)
