@@ -149,7 +149,7 @@ fuzz: $(FUZZ_BINS)
 
 # Every target for a short bounded time on a copy of its corpus (crashes kept in
 # $(BUILD)/fuzz/artifacts); longer runs by hand, see fuzz/README.md.
-FUZZ_SMOKE_SECS	?= 18
+FUZZ_SMOKE_SECS	?= 15
 
 fuzz-smoke: $(FUZZ_BINS)
 	$(Q)fuzz/smoke.sh $(FUZZ_SMOKE_SECS) $(BUILD)/fuzz/artifacts $(FUZZ_BINS)
