@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -408,6 +410,68 @@ static void test_check_error_positions(void **state)
 	zone_builder_free(b);
 }
 
+/* The process's address space now, in bytes. */
+static size_t vm_size(void)
+{
+	char line[256];
+	size_t kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %zu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* Memory running out while the zone is built still gives a message, not
+ * whatever the stack held: the builder fills err for -ENOMEM too. */
+static void test_load_out_of_memory(void **state)
+{
+	char path[] = "/tmp/zone-oom-XXXXXX", prefix[64];
+	struct rlimit rl;
+	struct zone *z = NULL;
+	int fd, i, status, ret;
+	size_t n;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "$ORIGIN big.example.\n@ 60 IN SOA ns h 1 1 1 1 1\n@ 60 IN NS ns\n");
+	/* 8 MB of text, ten times that once built: far over the limit below. */
+	for (i = 0; i < 300000; i++)
+		fprintf(f, "h%d 60 IN A 198.18.%d.%d\n", i, (i >> 8) & 0xff, i & 0xff);
+	assert_int_equal(fclose(f), 0);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		rl.rlim_cur = rl.rlim_max = vm_size() + (24 << 20);
+		memset(err, 'x', sizeof(err));	/* what a forgotten err would show */
+		if (setrlimit(RLIMIT_AS, &rl))
+			_exit(2);
+		ret = zone_load_file(path, &z, err, sizeof(err));
+		snprintf(prefix, sizeof(prefix), "%s", path);
+		n = strlen(err) < sizeof(err) ? strlen(err) : 0;
+		/* "path:line: out of memory" or, from the parser, "path: out of memory" */
+		if (ret == -ENOMEM && !strncmp(err, prefix, strlen(prefix)) &&
+		    n > strlen(" out of memory") &&
+		    !strcmp(err + n - strlen(" out of memory"), " out of memory"))
+			_exit(0);
+		fprintf(stderr, "zone_load_file: %d, err '%.80s'\n", ret, err);
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(path);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static struct zone *zone_version(const char *origin, uint32_t serial)
 {
 	char soa[128], ns[128], addr[32], owner[128];
@@ -613,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_check_error_lines),
 		cmocka_unit_test(test_check_error_positions),
+		cmocka_unit_test(test_load_out_of_memory),
 		cmocka_unit_test(test_store_longest_match),
 		cmocka_unit_test(test_store_readers_never_see_half_a_change),
 	};
