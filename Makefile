@@ -50,7 +50,7 @@ BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench $(BUILD)/bench/api_bulk
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all clean test unit-test selftest asan-selftest vm-test bench fuzz demo
+.PHONY: all clean test unit-test selftest asan-selftest vm-test bench fuzz fuzz-smoke demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -145,6 +145,9 @@ vm-test: all
 
 test: all unit-test selftest
 	$(Q)$(MAKE) --no-print-directory asan-selftest
+	$(Q)if [ -f "$$($(CLANG) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a)" ]; then \
+		$(MAKE) --no-print-directory fuzz-smoke; \
+	else echo "fuzz-smoke: SKIP (clang's libFuzzer runtime, libclang-rt-14-dev, not installed)"; fi
 	$(Q)if command -v qemu-system-x86_64 >/dev/null; then $(MAKE) --no-print-directory vm-test; \
 	else echo "vm-test: SKIP (qemu-system-x86 not installed)"; fi
 
@@ -152,22 +155,30 @@ bench: all
 	$(Q)bench/run.sh
 
 # libFuzzer targets, built by clang with their own sanitized copy of the
-# presentation/wire sources they exercise (the library itself is built by gcc).
+# wire, zone and engine sources they exercise (the library itself is built by gcc).
 FUZZ_SRCS	:= $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_SRCS	:= $(addprefix userspace/,dns_name.c dns_rdata.c dns_svcb.c dns_text.c \
-		   dns_encoding.c dns_type.c zonefile.c)
+		   dns_encoding.c dns_type.c zonefile.c dns_msg.c zone.c zone_store.c \
+		   engine.c log.c)
 FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 fuzz: $(FUZZ_BINS)
 
+# Every target for a short bounded time on a copy of its corpus (crashes kept in
+# $(BUILD)/fuzz/artifacts); longer runs by hand, see fuzz/README.md.
+FUZZ_SMOKE_SECS	?= 15
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)fuzz/smoke.sh $(FUZZ_SMOKE_SECS) $(BUILD)/fuzz/artifacts $(FUZZ_BINS)
+
 $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard userspace/*.h) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard userspace/*.h include/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -Iuserspace $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@
+	$(Q)$(CLANG) -Iinclude -Iuserspace $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -lurcu -lpthread -o $@
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -304,14 +306,170 @@ static void expect_load_error(const char *file, const char *msg)
 static void test_load_errors(void **state)
 {
 	(void)state;
-	expect_load_error(ZONE_DIR "bad-cname-and-a.zone",
-			  ZONE_DIR "bad-cname-and-a.zone: CNAME and other data at www.bad.example.");
-	expect_load_error(ZONE_DIR "bad-no-ns.zone", "no NS records at the apex bad.example.");
-	expect_load_error(ZONE_DIR "bad-out-of-zone.zone", "out-of-zone data: ns.other.example.");
-	expect_load_error(ZONE_DIR "bad-two-soa.zone", "2 SOA records at the apex");
 	/* syntax errors carry the line */
 	expect_load_error(ZONE_DIR "bad-syntax.zone", ZONE_DIR "bad-syntax.zone:4: ");
 	expect_load_error(ZONE_DIR "no-such-file.zone", "no-such-file.zone");
+}
+
+/* The exact message of a zone that fails a check, file:line first. */
+static void expect_check_error(const char *file, const char *msg)
+{
+	struct zone *z = NULL;
+
+	err[0] = '\0';
+	assert_int_equal(zone_load_file(file, &z, err, sizeof(err)), -EINVAL);
+	assert_null(z);
+	assert_string_equal(err, msg);
+}
+
+/* Each build check names the record that broke the rule where it starts: the
+ * later of two that clash, the first line of a record over several lines,
+ * the included file for a record from an $INCLUDE. */
+static void test_check_error_lines(void **state)
+{
+	(void)state;
+	expect_check_error(ZONE_DIR "bad-cname-and-a.zone",
+			   ZONE_DIR "bad-cname-and-a.zone:6: CNAME and other data at www.bad.example.");
+	expect_check_error(ZONE_DIR "bad-a-then-cname.zone",
+			   ZONE_DIR "bad-a-then-cname.zone:8: CNAME and other data at www.bad.example.");
+	expect_check_error(ZONE_DIR "bad-cname-apex.zone",
+			   ZONE_DIR "bad-cname-apex.zone:3: CNAME and other data at bad.example.");
+	expect_check_error(ZONE_DIR "bad-two-cnames.zone",
+			   ZONE_DIR "bad-two-cnames.zone:8: more than one CNAME at www.bad.example.");
+	expect_check_error(ZONE_DIR "bad-two-dnames.zone",
+			   ZONE_DIR "bad-two-dnames.zone:6: more than one DNAME at d.bad.example.");
+	expect_check_error(ZONE_DIR "bad-two-soa.zone",
+			   ZONE_DIR "bad-two-soa.zone:3: 2 SOA records at the apex bad.example.");
+	expect_check_error(ZONE_DIR "bad-soa-twice.zone",
+			   ZONE_DIR "bad-soa-twice.zone:6: SOA records at both bad.example. and "
+			   "sub.bad.example.");
+	expect_check_error(ZONE_DIR "bad-no-ns.zone",
+			   ZONE_DIR "bad-no-ns.zone:1: no NS records at the apex bad.example.");
+	expect_check_error(ZONE_DIR "bad-out-of-zone.zone",
+			   ZONE_DIR "bad-out-of-zone.zone:5: out-of-zone data: ns.other.example.");
+	expect_check_error(ZONE_DIR "bad-class-ch.zone",
+			   ZONE_DIR "bad-class-ch.zone:2: bad.example.: class CH is not served");
+	expect_check_error(ZONE_DIR "bad-include-check.zone",
+			   ZONE_DIR "inc/hosts.zone:4: CNAME and other data at www.bad.example.");
+	expect_check_error(ZONE_DIR "bad-include-out-of-zone.zone",
+			   ZONE_DIR "inc/other.zone:3: out-of-zone data: ns.other.example.");
+	/* the zone as a whole: the file alone */
+	expect_check_error(ZONE_DIR "bad-no-soa.zone", ZONE_DIR "bad-no-soa.zone: no SOA record");
+}
+
+/* Records given a position by their caller are named by it; records without
+ * one (the API's) get the bare message, as before. */
+static void test_check_error_positions(void **state)
+{
+	static const uint8_t apex[] = "\03bad\07example";
+	static const uint8_t www[] = "\03www\03bad\07example";
+	struct zone_builder *b;
+	uint8_t soa[64];
+	struct dns_rr rr = { .owner = apex, .type = DNS_TYPE_SOA, .rclass = DNS_CLASS_IN,
+			     .ttl = 60, .rdata = soa, .file = "api", .line = 7 };
+	struct zone *z;
+
+	(void)state;
+	rr.rdlen = fx_rdata(DNS_TYPE_SOA, "ns.bad.example. h.bad.example. 1 1 1 1 1", soa);
+	assert_int_equal(zone_builder_new(&b, NULL), 0);
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), 0);
+	rr.owner = www;
+	rr.type = DNS_TYPE_CNAME;
+	rr.rdata = apex;
+	rr.rdlen = sizeof(apex);
+	rr.line = 9;
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), 0);
+	rr.type = DNS_TYPE_TXT;
+	rr.rdata = (const uint8_t *)"\02hi";
+	rr.rdlen = 3;
+	rr.line = 12;
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "api:12: CNAME and other data at www.bad.example.");
+	rr.file = NULL;
+	rr.line = 0;
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "CNAME and other data at www.bad.example.");
+	/* no NS at the apex: blamed on the SOA's position */
+	assert_int_equal(zone_builder_finish(b, &z, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "api:7: no NS records at the apex bad.example.");
+
+	/* With the origin given, an SOA elsewhere fails where it is written. */
+	assert_int_equal(zone_builder_new(&b, (const uint8_t *)"\07example"), 0);
+	rr.owner = apex;
+	rr.type = DNS_TYPE_SOA;
+	rr.rdata = soa;
+	rr.rdlen = fx_rdata(DNS_TYPE_SOA, "ns.bad.example. h.bad.example. 1 1 1 1 1", soa);
+	rr.file = "z.zone";
+	rr.line = 3;
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "z.zone:3: SOA record at bad.example., not at the apex example.");
+	rr.type = DNS_TYPE_ANY;
+	rr.line = 4;
+	assert_int_equal(zone_builder_add(b, &rr, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "z.zone:4: bad.example.: type ANY cannot be in a zone");
+	zone_builder_free(b);
+}
+
+/* The process's address space now, in bytes. */
+static size_t vm_size(void)
+{
+	char line[256];
+	size_t kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %zu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* Memory running out while the zone is built still gives a message, not
+ * whatever the stack held: the builder fills err for -ENOMEM too. */
+static void test_load_out_of_memory(void **state)
+{
+	char path[] = "/tmp/zone-oom-XXXXXX", prefix[64];
+	struct rlimit rl;
+	struct zone *z = NULL;
+	int fd, i, status, ret;
+	size_t n;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "$ORIGIN big.example.\n@ 60 IN SOA ns h 1 1 1 1 1\n@ 60 IN NS ns\n");
+	/* 8 MB of text, ten times that once built: far over the limit below. */
+	for (i = 0; i < 300000; i++)
+		fprintf(f, "h%d 60 IN A 198.18.%d.%d\n", i, (i >> 8) & 0xff, i & 0xff);
+	assert_int_equal(fclose(f), 0);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		rl.rlim_cur = rl.rlim_max = vm_size() + (24 << 20);
+		memset(err, 'x', sizeof(err));	/* what a forgotten err would show */
+		if (setrlimit(RLIMIT_AS, &rl))
+			_exit(2);
+		ret = zone_load_file(path, &z, err, sizeof(err));
+		snprintf(prefix, sizeof(prefix), "%s", path);
+		n = strlen(err) < sizeof(err) ? strlen(err) : 0;
+		/* "path:line: out of memory" or, from the parser, "path: out of memory" */
+		if (ret == -ENOMEM && !strncmp(err, prefix, strlen(prefix)) &&
+		    n > strlen(" out of memory") &&
+		    !strcmp(err + n - strlen(" out of memory"), " out of memory"))
+			_exit(0);
+		fprintf(stderr, "zone_load_file: %d, err '%.80s'\n", ret, err);
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(path);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static struct zone *zone_version(const char *origin, uint32_t serial)
@@ -517,6 +675,9 @@ int main(void)
 		cmocka_unit_test(test_missing_glue_warns),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_check_error_lines),
+		cmocka_unit_test(test_check_error_positions),
+		cmocka_unit_test(test_load_out_of_memory),
 		cmocka_unit_test(test_store_longest_match),
 		cmocka_unit_test(test_store_readers_never_see_half_a_change),
 	};

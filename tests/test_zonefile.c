@@ -511,6 +511,67 @@ static void test_include(void **state)
 	rmdir(dir);
 }
 
+/* Where each record starts, as the callback is told. */
+struct positions {
+	int		n;
+	char		file[8][128];
+	unsigned int	line[8];
+};
+
+static int position_cb(const struct dns_rr *rr, void *ctx)
+{
+	struct positions *p = ctx;
+
+	assert_true(p->n < 8);
+	assert_non_null(rr->file);
+	snprintf(p->file[p->n], sizeof(p->file[0]), "%s", rr->file);
+	p->line[p->n++] = rr->line;
+	return 0;
+}
+
+static void test_record_positions(void **state)
+{
+	static const char text[] =
+		"$ORIGIN example.\n"
+		"; a comment\n"
+		"@ SOA ns h (\n"
+		"\t1 2 3 4 5 )\n"
+		"\n"
+		"\tNS ns\n"
+		"ns A 192.0.2.1\n";
+	char dir[] = "/tmp/zonefile-test-XXXXXX", a[128], b[128], err[512];
+	struct positions p = { 0 };
+	(void)state;
+
+	/* The line where the record starts, also when it spans several. */
+	assert_int_equal(zonefile_parse_buffer("buf", text, strlen(text), NULL, position_cb, &p,
+					       err, sizeof(err)), 0);
+	assert_int_equal(p.n, 3);
+	assert_string_equal(p.file[0], "buf");
+	assert_int_equal(p.line[0], 3);
+	assert_int_equal(p.line[1], 6);
+	assert_int_equal(p.line[2], 7);
+
+	/* An $INCLUDEd record is named by the included file, as opened. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a.zone", dir);
+	snprintf(b, sizeof(b), "%s/b.zone", dir);
+	write_file(a, "$ORIGIN example.com.\nx A 192.0.2.1\n$INCLUDE b.zone\nz A 192.0.2.9\n");
+	write_file(b, "\n\ny (\n A 192.0.2.2 )\n");
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(zonefile_parse(a, NULL, position_cb, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.n, 3);
+	assert_string_equal(p.file[0], a);
+	assert_int_equal(p.line[0], 2);
+	assert_string_equal(p.file[1], b);
+	assert_int_equal(p.line[1], 3);
+	assert_string_equal(p.file[2], a);
+	assert_int_equal(p.line[2], 4);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+}
+
 static void test_missing_file(void **state)
 {
 	char err[256];
@@ -555,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_txt_split),
 		cmocka_unit_test(test_callback_stop),
 		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_record_positions),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_write_rr),
 	};

@@ -82,7 +82,7 @@ static inline int fx_add(struct zone_builder *b, const struct fx_rec *recs, size
 			 char *err, size_t errlen)
 {
 	uint8_t owner[DNS_NAME_MAX], rdata[1024];
-	struct dns_rr rr;
+	struct dns_rr rr = { 0 };
 	size_t i;
 	int ret;
 

@@ -77,6 +77,15 @@ struct brrset {
 	uint16_t	type;
 	uint16_t	count;
 	uint32_t	ttl;
+	const char	*file;		/* where its first record is, or NULL */
+	unsigned int	line;
+};
+
+/* One copy of each source file name, since a record's own copy lives only
+ * as long as the parser's callback. */
+struct bfile {
+	struct bfile	*next;
+	char		name[];
 };
 
 struct bnode {
@@ -92,6 +101,9 @@ struct zone_builder {
 	int			origin_len;	/* 0: from the SOA at finish */
 	size_t			nbuckets;
 	size_t			ttl_mismatch;
+	struct bnode		*soa;		/* the owner of the SOA */
+	struct bfile		*files;
+	const char		*source;	/* zone_load_file's path, or NULL */
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -106,6 +118,31 @@ static void errf(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+#define MSG_MAX		(2 * DNS_NAME_TEXT_MAX + 128)
+
+static void builder_err(const struct zone_builder *b, char *err, size_t errlen,
+			const char *file, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* A check that fails on one record names where it is, as a syntax error does
+ * (file:line: message); one on the zone as a whole names the file alone. */
+static void builder_err(const struct zone_builder *b, char *err, size_t errlen,
+			const char *file, unsigned int line, const char *fmt, ...)
+{
+	char msg[MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (file)
+		errf(err, errlen, "%s:%u: %s", file, line, msg);
+	else if (b->source)
+		errf(err, errlen, "%s: %s", b->source, msg);
+	else
+		errf(err, errlen, "%s", msg);
 }
 
 static const char *name_str(const uint8_t *name, char *buf, size_t cap)
@@ -265,7 +302,81 @@ static bool rdata_equal(const struct zone_rr *a, const uint8_t *rdata, uint16_t 
 	return a->rdlen == rdlen && !memcmp(a->rdata, rdata, rdlen);
 }
 
-int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err, size_t errlen)
+static const char *intern_file(struct zone_builder *b, const char *file)
+{
+	struct bfile *f;
+	size_t len;
+
+	if (!file)
+		return NULL;
+	/* Records come file by file: the newest name is nearly always it. */
+	for (f = b->files; f; f = f->next)
+		if (!strcmp(f->name, file))
+			return f->name;
+	len = strlen(file) + 1;
+	f = arena_alloc(b->scratch, sizeof(*f) + len);
+	if (!f)
+		return NULL;
+	memcpy(f->name, file, len);
+	f->next = b->files;
+	b->files = f;
+	return f->name;
+}
+
+/* RFC 2181 §10.1: a CNAME owner holds nothing else, but RFC 4035 §2.5 lets
+ * its RRSIG and NSEC sit beside it. */
+static bool cname_companion(uint16_t type)
+{
+	return type == DNS_TYPE_CNAME || type == DNS_TYPE_RRSIG || type == DNS_TYPE_NSEC;
+}
+
+/* Checks that one more record keeps its node valid. They run as records come,
+ * so the record that breaks a rule is the one named, where it is written. */
+static int check_add(struct zone_builder *b, const struct bnode *bn, const struct brrset *set,
+		     const struct dns_rr *rr, char *err, size_t errlen)
+{
+	char t1[DNS_NAME_TEXT_MAX], t2[DNS_NAME_TEXT_MAX];
+	const struct brrset *s;
+
+	if (rr->type == DNS_TYPE_SOA) {
+		name_str(bn->node.name, t1, sizeof(t1));
+		if (b->origin_len && (bn->node.name_len != b->origin_len ||
+				      memcmp(bn->node.name, b->origin, b->origin_len))) {
+			builder_err(b, err, errlen, rr->file, rr->line,
+				    "SOA record at %s, not at the apex %s", t1,
+				    name_str(b->origin, t2, sizeof(t2)));
+			return -EINVAL;
+		}
+		if (b->soa && b->soa != bn) {
+			builder_err(b, err, errlen, rr->file, rr->line,
+				    "SOA records at both %s and %s",
+				    name_str(b->soa->node.name, t2, sizeof(t2)), t1);
+			return -EINVAL;
+		}
+		if (set) {
+			builder_err(b, err, errlen, rr->file, rr->line,
+				    "2 SOA records at the apex %s", t1);
+			return -EINVAL;
+		}
+	}
+	if (set && (rr->type == DNS_TYPE_CNAME || rr->type == DNS_TYPE_DNAME)) {
+		builder_err(b, err, errlen, rr->file, rr->line, "more than one %s at %s",
+			    rr->type == DNS_TYPE_CNAME ? "CNAME" : "DNAME",
+			    name_str(bn->node.name, t1, sizeof(t1)));
+		return -EINVAL;
+	}
+	for (s = bn->sets; s; s = s->next) {
+		if ((rr->type == DNS_TYPE_CNAME && !cname_companion(s->type)) ||
+		    (s->type == DNS_TYPE_CNAME && !cname_companion(rr->type))) {
+			builder_err(b, err, errlen, rr->file, rr->line, "CNAME and other data at %s",
+				    name_str(bn->node.name, t1, sizeof(t1)));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err, size_t errlen)
 {
 	struct zone *z = b->z;
 	uint8_t lname[DNS_NAME_MAX];
@@ -279,23 +390,26 @@ int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err,
 
 	len = dns_name_len(rr->owner, DNS_NAME_MAX);
 	if (len < 0) {
-		errf(err, errlen, "malformed owner name");
+		builder_err(b, err, errlen, rr->file, rr->line, "malformed owner name");
 		return -EINVAL;
 	}
 	if (rr->rclass != DNS_CLASS_IN) {
-		errf(err, errlen, "%s: class %s is not served", name_str(rr->owner, text, sizeof(text)),
-		     dns_class_to_text(rr->rclass, tbuf));
+		builder_err(b, err, errlen, rr->file, rr->line, "%s: class %s is not served",
+			    name_str(rr->owner, text, sizeof(text)),
+			    dns_class_to_text(rr->rclass, tbuf));
 		return -EINVAL;
 	}
 	if (is_meta_type(rr->type)) {
-		errf(err, errlen, "%s: type %s cannot be in a zone",
-		     name_str(rr->owner, text, sizeof(text)), dns_type_to_text(rr->type, tbuf));
+		builder_err(b, err, errlen, rr->file, rr->line, "%s: type %s cannot be in a zone",
+			    name_str(rr->owner, text, sizeof(text)),
+			    dns_type_to_text(rr->type, tbuf));
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++)
 		lname[i] = lower(rr->owner[i]);
 	if (b->origin_len && !dns_name_is_subdomain(lname, b->origin)) {
-		errf(err, errlen, "out-of-zone data: %s", name_str(lname, text, sizeof(text)));
+		builder_err(b, err, errlen, rr->file, rr->line, "out-of-zone data: %s",
+			    name_str(lname, text, sizeof(text)));
 		return -EINVAL;
 	}
 	bn = node_get(b, lname, len, true);
@@ -305,6 +419,11 @@ int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err,
 	for (set = bn->sets; set; set = set->next)
 		if (set->type == rr->type)
 			break;
+	for (dup = set ? set->head : NULL; dup; dup = dup->next)
+		if (rdata_equal(&dup->rr, rr->rdata, rr->rdlen))
+			return 0;	/* RFC 2181 §5: an RRset holds no duplicates */
+	if (check_add(b, bn, set, rr, err, errlen))
+		return -EINVAL;
 	if (!set) {
 		set = arena_alloc(b->scratch, sizeof(*set));
 		if (!set)
@@ -313,13 +432,18 @@ int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err,
 		set->type = rr->type;
 		set->ttl = rr->ttl;
 		set->tail = &set->head;
+		if (rr->file) {
+			set->file = intern_file(b, rr->file);
+			if (!set->file)
+				return -ENOMEM;
+			set->line = rr->line;
+		}
 		*bn->tail = set;
 		bn->tail = &set->next;
 		bn->nsets++;
 	}
-	for (dup = set->head; dup; dup = dup->next)
-		if (rdata_equal(&dup->rr, rr->rdata, rr->rdlen))
-			return 0;	/* RFC 2181 §5: an RRset holds no duplicates */
+	if (rr->type == DNS_TYPE_SOA)
+		b->soa = bn;
 
 	r = arena_alloc(b->scratch, sizeof(*r));
 	rdata = arena_alloc(z->arena, rr->rdlen ? rr->rdlen : 1);
@@ -349,6 +473,15 @@ int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err,
 	if (is_dnssec_type(rr->type))
 		z->dnssec = true;
 	return 0;
+}
+
+int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err, size_t errlen)
+{
+	int ret = builder_add(b, rr, err, errlen);
+
+	if (ret == -ENOMEM)
+		builder_err(b, err, errlen, rr->file, rr->line, "out of memory");
+	return ret;
 }
 
 /* Parents before children: a parent's name is strictly shorter. */
@@ -433,33 +566,15 @@ static int link_parents(struct zone_builder *b)
 	return 0;
 }
 
+/* Out-of-zone data is known only once the SOA has given the origin; the
+ * name's first record takes the blame. The rest was checked record by record. */
 static int check_node(struct zone_builder *b, struct bnode *bn, char *err, size_t errlen)
 {
 	char text[DNS_NAME_TEXT_MAX];
-	const struct brrset *s;
 
-	for (s = bn->sets; s; s = s->next) {
-		if (s->type == DNS_TYPE_CNAME && s->count > 1) {
-			errf(err, errlen, "more than one CNAME at %s",
-			     name_str(bn->node.name, text, sizeof(text)));
-			return -EINVAL;
-		}
-		if (s->type == DNS_TYPE_DNAME && s->count > 1) {
-			errf(err, errlen, "more than one DNAME at %s",
-			     name_str(bn->node.name, text, sizeof(text)));
-			return -EINVAL;
-		}
-		/* RFC 2181 §10.1, with RFC 4035 §2.5's exception for DNSSEC records. */
-		if (s->type != DNS_TYPE_CNAME && s->type != DNS_TYPE_RRSIG &&
-		    s->type != DNS_TYPE_NSEC && rrset_present(bn, DNS_TYPE_CNAME)) {
-			errf(err, errlen, "CNAME and other data at %s",
-			     name_str(bn->node.name, text, sizeof(text)));
-			return -EINVAL;
-		}
-	}
-	if (!dns_name_is_subdomain(bn->node.name, b->origin)) {
-		errf(err, errlen, "out-of-zone data: %s",
-		     name_str(bn->node.name, text, sizeof(text)));
+	if (bn->sets && !dns_name_is_subdomain(bn->node.name, b->origin)) {
+		builder_err(b, err, errlen, bn->sets->file, bn->sets->line, "out-of-zone data: %s",
+			    name_str(bn->node.name, text, sizeof(text)));
 		return -EINVAL;
 	}
 	return 0;
@@ -522,42 +637,6 @@ static int flatten_node(struct zone *z, struct bnode *bn)
 	return 0;
 }
 
-/* The owner of the single SOA becomes the origin when none was given. */
-static int find_origin(struct zone_builder *b, char *err, size_t errlen)
-{
-	char t1[DNS_NAME_TEXT_MAX], t2[DNS_NAME_TEXT_MAX];
-	const struct zone_node *soa = NULL, *n;
-	struct zone *z = b->z;
-	size_t i;
-
-	for (i = 0; i <= z->mask; i++) {
-		for (n = z->buckets[i]; n; n = n->next) {
-			if (!rrset_present((const struct bnode *)n, DNS_TYPE_SOA))
-				continue;
-			if (soa) {
-				errf(err, errlen, "SOA records at both %s and %s",
-				     name_str(soa->name, t1, sizeof(t1)),
-				     name_str(n->name, t2, sizeof(t2)));
-				return -EINVAL;
-			}
-			soa = n;
-		}
-	}
-	if (!soa) {
-		errf(err, errlen, "no SOA record");
-		return -EINVAL;
-	}
-	if (!b->origin_len) {
-		memcpy(b->origin, soa->name, soa->name_len);
-		b->origin_len = soa->name_len;
-	} else if (soa->name_len != b->origin_len || memcmp(soa->name, b->origin, b->origin_len)) {
-		errf(err, errlen, "SOA record at %s, not at the apex %s",
-		     name_str(soa->name, t1, sizeof(t1)), name_str(b->origin, t2, sizeof(t2)));
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* SOA RDATA: MNAME, RNAME, then SERIAL (RFC 1035 §3.3.13). */
 static uint32_t soa_serial(const struct zone_rr *rr)
 {
@@ -573,7 +652,7 @@ static uint32_t soa_serial(const struct zone_rr *rr)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, size_t errlen)
+static int builder_finish(struct zone_builder *b, struct zone **out, char *err, size_t errlen)
 {
 	char text[DNS_NAME_TEXT_MAX];
 	struct zone *z = b->z;
@@ -584,29 +663,27 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, si
 	size_t i;
 	int ret;
 
-	ret = find_origin(b, err, errlen);
-	if (ret)
-		goto out;
-	apex = (struct bnode *)zone_lookup(z, b->origin, b->origin_len,
-					   dns_name_hash(b->origin));
-	soa = brrset_get(apex, DNS_TYPE_SOA);
-	if (soa->count != 1) {
-		errf(err, errlen, "%u SOA records at the apex %s", soa->count,
-		     name_str(b->origin, text, sizeof(text)));
-		ret = -EINVAL;
-		goto out;
+	/* Records were checked as they came (check_add): one SOA, at the
+	 * origin when one was given, else the SOA's owner becomes the origin. */
+	if (!b->soa) {
+		builder_err(b, err, errlen, NULL, 0, "no SOA record");
+		return -EINVAL;
 	}
+	apex = b->soa;
+	if (!b->origin_len) {
+		memcpy(b->origin, apex->node.name, apex->node.name_len);
+		b->origin_len = apex->node.name_len;
+	}
+	soa = brrset_get(apex, DNS_TYPE_SOA);
+	/* Blamed on the SOA: it is what makes that name the apex. */
 	if (!rrset_present(apex, DNS_TYPE_NS)) {
-		errf(err, errlen, "no NS records at the apex %s",
-		     name_str(b->origin, text, sizeof(text)));
-		ret = -EINVAL;
-		goto out;
+		builder_err(b, err, errlen, soa->file, soa->line, "no NS records at the apex %s",
+			    name_str(b->origin, text, sizeof(text)));
+		return -EINVAL;
 	}
 	origin = arena_alloc(z->arena, b->origin_len);
-	if (!origin) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!origin)
+		return -ENOMEM;
 	memcpy(origin, b->origin, b->origin_len);
 	z->origin = origin;
 	z->origin_len = b->origin_len;
@@ -616,14 +693,14 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, si
 		for (n = z->buckets[i]; n; n = n->next) {
 			ret = check_node(b, (struct bnode *)n, err, errlen);
 			if (ret)
-				goto out;
+				return ret;
 		}
 	}
 	ret = link_parents(b);
 	if (!ret)
 		ret = sort_nodes(z);
 	if (ret)
-		goto out;
+		return ret;
 
 	/* Parents first, so a node inherits its parent's cut already computed. */
 	apex->node.flags |= ZONE_NODE_APEX;
@@ -660,7 +737,7 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, si
 			warn_missing_glue(b, bn);
 		ret = flatten_node(z, bn);
 		if (ret)
-			goto out;
+			return ret;
 	}
 	if (b->ttl_mismatch)
 		log_warn("zone %s: %zu records had a TTL differing from their RRset's; "
@@ -669,7 +746,15 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, si
 	z->serial = soa_serial(&soa->head->rr);
 	*out = z;
 	b->z = NULL;
-out:
+	return 0;
+}
+
+int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, size_t errlen)
+{
+	int ret = builder_finish(b, out, err, errlen);
+
+	if (ret == -ENOMEM)
+		builder_err(b, err, errlen, NULL, 0, "out of memory");
 	zone_builder_free(b);
 	return ret;
 }
@@ -688,26 +773,19 @@ struct load_ctx {
 	struct zone_builder	*b;
 	char			*err;
 	size_t			errlen;
-	const char		*path;
 };
 
 static int load_rr(const struct dns_rr *rr, void *arg)
 {
 	struct load_ctx *lc = arg;
-	char msg[512];
-	int ret;
 
-	ret = zone_builder_add(lc->b, rr, msg, sizeof(msg));
-	if (ret)
-		errf(lc->err, lc->errlen, "%s: %s", lc->path, msg);
-	return ret;
+	return zone_builder_add(lc->b, rr, lc->err, lc->errlen);
 }
 
 int zone_load_file(const char *path, struct zone **out, char *err, size_t errlen)
 {
 	struct zonefile_opts opts = { 0 };
-	struct load_ctx lc = { .err = err, .errlen = errlen, .path = path };
-	char msg[512];
+	struct load_ctx lc = { .err = err, .errlen = errlen };
 	int ret;
 
 	ret = zone_builder_new(&lc.b, NULL);
@@ -715,13 +793,11 @@ int zone_load_file(const char *path, struct zone **out, char *err, size_t errlen
 		errf(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
+	lc.b->source = path;
 	ret = zonefile_parse(path, &opts, load_rr, &lc, err, errlen);
 	if (ret) {
 		zone_builder_free(lc.b);
 		return ret < 0 ? ret : -EINVAL;
 	}
-	ret = zone_builder_finish(lc.b, out, msg, sizeof(msg));
-	if (ret)
-		errf(err, errlen, "%s: %s", path, msg);
-	return ret;
+	return zone_builder_finish(lc.b, out, err, errlen);
 }

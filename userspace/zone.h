@@ -79,16 +79,20 @@ struct zone_builder;
 
 /* origin NULL: the owner of the SOA record becomes the origin. */
 int zone_builder_new(struct zone_builder **out, const uint8_t *origin);
-/* Adds one IN record; duplicates are dropped. -errno with a reason in err. */
+/* Adds one IN record; duplicates are dropped. Refuses at once a record that
+ * breaks its node (a second SOA, CNAME or DNAME; CNAME beside other data) or
+ * lies outside a given origin. -errno with a reason in err, which starts with
+ * "file:line: " when rr has a position. */
 int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err, size_t errlen);
-/* Checks the zone (one SOA at the apex, NS at the apex, no CNAME beside other
- * data, no out-of-zone data; missing glue is a warning) and returns the version.
- * The builder is freed either way. */
+/* Checks the zone (an SOA, NS at the apex, no out-of-zone data; missing glue is
+ * a warning) and returns the version. Errors on one name carry the position of
+ * its first record, as above. The builder is freed either way. */
 int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, size_t errlen);
 void zone_builder_free(struct zone_builder *b);
 
 /* Parses an RFC 1035 master file into a checked zone; err gets "file:line: msg"
- * for syntax errors and "file: msg" for failed checks. */
+ * for syntax errors and failed checks on a record ($INCLUDEd files by their
+ * own name), "file: msg" for checks on the zone as a whole (no SOA). */
 int zone_load_file(const char *path, struct zone **out, char *err, size_t errlen);
 
 void zone_free(struct zone *z);

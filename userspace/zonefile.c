@@ -576,6 +576,8 @@ static int do_record(struct zf_parser *p, struct zf_file *f, unsigned int line, 
 	rr.ttl = ttl;
 	rr.rdlen = n;
 	rr.rdata = p->rdata;
+	rr.file = f->name;
+	rr.line = line;
 	return p->cb(&rr, p->ctx);
 }
 

@@ -15,6 +15,10 @@ struct dns_rr {
 	uint32_t	ttl;
 	uint16_t	rdlen;
 	const uint8_t	*rdata;
+	/* Where the record starts in a master file ($INCLUDEd files named as
+	 * opened), for messages; NULL and 0 for records from anywhere else. */
+	const char	*file;
+	unsigned int	line;
 };
 
 /* Called per record; pointers are valid only during the call. Non-zero stops
