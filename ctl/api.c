@@ -143,6 +143,17 @@ int api_print_json(const json_t *v)
 	return ferror(stdout) ? -EIO : 0;
 }
 
+int api_output(const json_t *v, int (*print)(const json_t *))
+{
+	int err = cli.json ? (v ? api_print_json(v) : 0) : print(v);
+
+	if (err || fflush(stdout)) {
+		nsctl_err("cannot write the output");
+		return NSCTL_EXIT_FAIL;
+	}
+	return NSCTL_EXIT_OK;
+}
+
 const char *api_field(const json_t *obj, const char *key, char *buf, size_t len)
 {
 	json_t *v = json_object_get(obj, key);
@@ -421,4 +432,103 @@ out:
 	free(cursor);
 	json_decref(all);
 	return ret;
+}
+
+int api_show(const char *method, const char *path, json_t *body, int (*print)(const json_t *))
+{
+	struct api_reply r;
+	int ret;
+
+	ret = api_call(method, path, body, &r);
+	if (ret)
+		return ret;
+	ret = api_output(r.json, print);
+	api_reply_free(&r);
+	return ret;
+}
+
+int api_show_list(const char *path, const char *key, int (*print)(const json_t *))
+{
+	struct api_reply r;
+	int ret;
+
+	ret = api_list(path, key, &r);
+	if (ret)
+		return ret;
+	ret = api_output(r.json, print);
+	api_reply_free(&r);
+	return ret;
+}
+
+int api_list_cmd(int argc, char **argv, const char *collection, int (*print)(const json_t *))
+{
+	static const struct option opts[] = {
+		{ "account", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *account = NULL;
+	char *path = NULL;
+	int c, ret;
+
+	while ((c = cli_getopt(argc, argv, "a:", opts)) != -1) {
+		switch (c) {
+		case 'a':
+			account = optarg;
+			break;
+		case CLI_HELP:
+			return cli_help();
+		default:
+			return cli_bad_usage(NULL);
+		}
+	}
+	if (!cli_operands(argc, argv, 0, 0))
+		return NSCTL_EXIT_USAGE;
+	if (asprintf(&path, "/v1/%s", collection) < 0)
+		path = NULL;
+	if (!path || api_query(&path, "account", account)) {
+		free(path);
+		nsctl_err("out of memory");
+		return NSCTL_EXIT_FAIL;
+	}
+	ret = api_show_list(path, collection, print);
+	free(path);
+	return ret;
+}
+
+int api_operand_path(int argc, char **argv, const char *fmt, char **path)
+{
+	int c;
+
+	*path = NULL;
+	while ((c = cli_getopt(argc, argv, "", NULL)) != -1)
+		return c == CLI_HELP ? cli_help() : cli_bad_usage(NULL);
+	if (!cli_operands(argc, argv, 1, 1))
+		return NSCTL_EXIT_USAGE;
+	*path = api_path(fmt, argv[optind]);
+	if (!*path) {
+		nsctl_err("out of memory");
+		return NSCTL_EXIT_FAIL;
+	}
+	return NSCTL_EXIT_OK;
+}
+
+int api_delete(const char *path, const char *fmt, ...)
+{
+	struct api_reply r;
+	va_list ap;
+	int ret;
+
+	ret = api_call("DELETE", path, NULL, &r);
+	if (ret)
+		return ret;
+	if (!cli.json) {
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		putchar('\n');
+	} else if (r.json) {
+		api_print_json(r.json);
+	}
+	api_reply_free(&r);
+	return fflush(stdout) ? NSCTL_EXIT_FAIL : NSCTL_EXIT_OK;
 }

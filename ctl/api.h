@@ -55,6 +55,31 @@ int api_query(char **path, const char *key, const char *value);
 /* Prints a JSON value indented, as --json does. Returns 0 or -EIO. */
 int api_print_json(const json_t *v);
 
+/* Prints a reply's JSON as --json does (nothing when there is none), else with
+ * print. Returns NSCTL_EXIT_OK, or NSCTL_EXIT_FAIL when the output cannot be
+ * written (said on stderr). */
+int api_output(const json_t *v, int (*print)(const json_t *));
+
+/* api_call, then api_output of the reply: a command's whole request and output.
+ * Returns the exit code. */
+int api_show(const char *method, const char *path, json_t *body, int (*print)(const json_t *));
+
+/* The same with api_list: every page of a list. */
+int api_show_list(const char *path, const char *key, int (*print)(const json_t *));
+
+/* The whole of `nsctl GROUP list [--account ACCOUNT]`: every item of
+ * /v1/COLLECTION (only ACCOUNT's), printed as api_output does. Returns the exit code. */
+int api_list_cmd(int argc, char **argv, const char *collection, int (*print)(const json_t *));
+
+/* The command line of a command with one operand and no options of its own
+ * (ZONE, ID): *path from fmt and the operand as api_path makes it. Returns
+ * NSCTL_EXIT_OK (*path NULL after --help) or the exit code. */
+int api_operand_path(int argc, char **argv, const char *fmt, char **path);
+
+/* DELETEs path; on success prints the reply with --json, else fmt's text and a
+ * newline ("zone example.com. deleted"). Returns the exit code. */
+int api_delete(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A field of an object as display text: strings as they are, numbers in
  * decimal, true/false as yes/no, missing or null as "-", others as compact
  * JSON (cut to fit buf). */

@@ -99,17 +99,6 @@ out:
 	return ret;
 }
 
-static int rrset_output(const json_t *v, int (*print)(const json_t *))
-{
-	int err = cli.json ? (v ? api_print_json(v) : 0) : print(v);
-
-	if (err || fflush(stdout)) {
-		nsctl_err("cannot write the output");
-		return NSCTL_EXIT_FAIL;
-	}
-	return NSCTL_EXIT_OK;
-}
-
 static int rrset_print_page(const json_t *page)
 {
 	return rrset_print_table(json_object_get(page, "rrsets"));
@@ -142,7 +131,6 @@ static int rrset_list(int argc, char **argv)
 	};
 	const char *name = NULL, *type = NULL;
 	char tbuf[24], *path;
-	struct api_reply r;
 	int c, ret;
 
 	while ((c = cli_getopt(argc, argv, "n:t:", opts)) != -1) {
@@ -168,12 +156,8 @@ static int rrset_list(int argc, char **argv)
 		free(path);
 		return rrset_nomem();
 	}
-	ret = api_list(path, "rrsets", &r);
+	ret = api_show_list(path, "rrsets", rrset_print_page);
 	free(path);
-	if (ret)
-		return ret;
-	ret = rrset_output(r.json, rrset_print_page);
-	api_reply_free(&r);
 	return ret;
 }
 
@@ -196,41 +180,28 @@ static int rrset_target(int argc, char **argv, char *type, size_t tlen, char **p
 
 static int rrset_get(int argc, char **argv)
 {
-	struct api_reply r;
 	char type[24], *path;
 	int ret;
 
 	ret = rrset_target(argc, argv, type, sizeof(type), &path);
 	if (ret || !path)
 		return ret;
-	ret = api_call("GET", path, NULL, &r);
+	ret = api_show("GET", path, NULL, rrset_print_one);
 	free(path);
-	if (ret)
-		return ret;
-	ret = rrset_output(r.json, rrset_print_one);
-	api_reply_free(&r);
 	return ret;
 }
 
 static int rrset_delete(int argc, char **argv)
 {
-	struct api_reply r;
 	char type[24], *path;
 	int ret;
 
 	ret = rrset_target(argc, argv, type, sizeof(type), &path);
 	if (ret || !path)
 		return ret;
-	ret = api_call("DELETE", path, NULL, &r);
+	ret = api_delete(path, "%s %s in %s deleted", argv[optind + 1], type, argv[optind]);
 	free(path);
-	if (ret)
-		return ret;
-	if (!cli.json)
-		printf("%s %s in %s deleted\n", argv[optind + 1], type, argv[optind]);
-	else if (r.json)
-		api_print_json(r.json);
-	api_reply_free(&r);
-	return fflush(stdout) ? NSCTL_EXIT_FAIL : NSCTL_EXIT_OK;
+	return ret;
 }
 
 /*
@@ -313,7 +284,7 @@ static int rrset_set(int argc, char **argv)
 	ret = api_call("PUT", path, body, &r);
 	if (ret)
 		goto out;
-	ret = rrset_output(r.json, rrset_print_set);
+	ret = api_output(r.json, rrset_print_set);
 	if (!ret && !cli.json && api_etag_serial(r.etag, serial, sizeof(serial)))
 		printf("zone %s: serial %s\n", argv[optind], serial);
 	api_reply_free(&r);
@@ -338,7 +309,6 @@ static int rrset_print_patch(const json_t *res)
 static int rrset_patch(const char *zone, json_t *changes)
 {
 	json_t *body = json_object();
-	struct api_reply r;
 	char *path;
 	int ret;
 
@@ -347,11 +317,7 @@ static int rrset_patch(const char *zone, json_t *changes)
 		ret = rrset_nomem();
 		goto out;
 	}
-	ret = api_call("PATCH", path, body, &r);
-	if (ret)
-		goto out;
-	ret = rrset_output(r.json, rrset_print_patch);
-	api_reply_free(&r);
+	ret = api_show("PATCH", path, body, rrset_print_patch);
 out:
 	json_decref(body);
 	free(path);

@@ -12,17 +12,6 @@
 #include "table.h"
 #include "token.h"
 
-static int token_output(const json_t *v, int (*print)(const json_t *))
-{
-	int err = cli.json ? (v ? api_print_json(v) : 0) : print(v);
-
-	if (err || fflush(stdout)) {
-		nsctl_err("cannot write the output");
-		return NSCTL_EXIT_FAIL;
-	}
-	return NSCTL_EXIT_OK;
-}
-
 static int token_print_list(const json_t *page)
 {
 	static const char *const hdr[] = { "ID", "NAME", "ACCOUNT", "ADMIN", "CREATED" };
@@ -73,41 +62,7 @@ out:
 
 static int token_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "account", required_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *account = NULL;
-	struct api_reply r;
-	char *path;
-	int c, ret;
-
-	while ((c = cli_getopt(argc, argv, "a:", opts)) != -1) {
-		switch (c) {
-		case 'a':
-			account = optarg;
-			break;
-		case CLI_HELP:
-			return cli_help();
-		default:
-			return cli_bad_usage(NULL);
-		}
-	}
-	if (!cli_operands(argc, argv, 0, 0))
-		return NSCTL_EXIT_USAGE;
-	path = strdup("/v1/tokens");
-	if (!path || api_query(&path, "account", account)) {
-		free(path);
-		nsctl_err("out of memory");
-		return NSCTL_EXIT_FAIL;
-	}
-	ret = api_list(path, "tokens", &r);
-	free(path);
-	if (ret)
-		return ret;
-	ret = token_output(r.json, token_print_list);
-	api_reply_free(&r);
-	return ret;
+	return api_list_cmd(argc, argv, "tokens", token_print_list);
 }
 
 static int token_create(int argc, char **argv)
@@ -119,7 +74,6 @@ static int token_create(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	json_t *body = json_object();
-	struct api_reply r;
 	int c, ret;
 
 	if (!body)
@@ -150,11 +104,7 @@ static int token_create(int argc, char **argv)
 		ret = NSCTL_EXIT_USAGE;
 		goto out;
 	}
-	ret = api_call("POST", "/v1/tokens", body, &r);
-	if (ret)
-		goto out;
-	ret = token_output(r.json, token_print_created);
-	api_reply_free(&r);
+	ret = api_show("POST", "/v1/tokens", body, token_print_created);
 	goto out;
 nomem:
 	nsctl_err("out of memory (or text that is not UTF-8)");
@@ -166,29 +116,15 @@ out:
 
 static int token_delete(int argc, char **argv)
 {
-	struct api_reply r;
 	char *path;
-	int c, ret;
+	int ret;
 
-	while ((c = cli_getopt(argc, argv, "", NULL)) != -1)
-		return c == CLI_HELP ? cli_help() : cli_bad_usage(NULL);
-	if (!cli_operands(argc, argv, 1, 1))
-		return NSCTL_EXIT_USAGE;
-	path = api_path("/v1/tokens/%s", argv[optind]);
-	if (!path) {
-		nsctl_err("out of memory");
-		return NSCTL_EXIT_FAIL;
-	}
-	ret = api_call("DELETE", path, NULL, &r);
-	free(path);
-	if (ret)
+	ret = api_operand_path(argc, argv, "/v1/tokens/%s", &path);
+	if (ret || !path)
 		return ret;
-	if (!cli.json)
-		printf("token %s deleted\n", argv[optind]);
-	else if (r.json)
-		api_print_json(r.json);
-	api_reply_free(&r);
-	return fflush(stdout) ? NSCTL_EXIT_FAIL : NSCTL_EXIT_OK;
+	ret = api_delete(path, "token %s deleted", argv[optind]);
+	free(path);
+	return ret;
 }
 
 static const struct cli_cmd token_cmds[] = {

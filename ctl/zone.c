@@ -84,22 +84,6 @@ out:
 	return ret;
 }
 
-/* Prints a reply as --json or the way `print` wants; maps output errors to exit 1. */
-static int zone_output(const struct api_reply *r, int (*print)(const json_t *))
-{
-	int err;
-
-	if (cli.json)
-		err = r->json ? api_print_json(r->json) : 0;
-	else
-		err = print(r->json);
-	if (err || fflush(stdout)) {
-		nsctl_err("cannot write the output");
-		return NSCTL_EXIT_FAIL;
-	}
-	return NSCTL_EXIT_OK;
-}
-
 static int zone_print_zones(const json_t *page)
 {
 	return zone_print_list(json_object_get(page, "zones"));
@@ -128,41 +112,7 @@ static int zone_print_replaced(const json_t *z)
 
 static int zone_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "account", required_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *account = NULL;
-	struct api_reply r;
-	char *path = NULL;
-	int c, ret;
-
-	while ((c = cli_getopt(argc, argv, "a:", opts)) != -1) {
-		switch (c) {
-		case 'a':
-			account = optarg;
-			break;
-		case CLI_HELP:
-			return cli_help();
-		default:
-			return cli_bad_usage(NULL);
-		}
-	}
-	if (!cli_operands(argc, argv, 0, 0))
-		return NSCTL_EXIT_USAGE;
-	path = strdup("/v1/zones");
-	if (!path || api_query(&path, "account", account)) {
-		free(path);
-		nsctl_err("out of memory");
-		return NSCTL_EXIT_FAIL;
-	}
-	ret = api_list(path, "zones", &r);
-	free(path);
-	if (ret)
-		return ret;
-	ret = zone_output(&r, zone_print_zones);
-	api_reply_free(&r);
-	return ret;
+	return api_list_cmd(argc, argv, "zones", zone_print_zones);
 }
 
 static int zone_create(int argc, char **argv)
@@ -173,7 +123,6 @@ static int zone_create(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	json_t *body = json_object(), *ns = json_array();
-	struct api_reply r;
 	int c, ret = NSCTL_EXIT_FAIL;
 
 	if (!body || !ns)
@@ -204,11 +153,7 @@ static int zone_create(int argc, char **argv)
 		goto nomem;
 	if (json_array_size(ns) && json_object_set(body, "nameservers", ns))
 		goto nomem;
-	ret = api_call("POST", "/v1/zones", body, &r);
-	if (ret)
-		goto out;
-	ret = zone_output(&r, zone_print_created);
-	api_reply_free(&r);
+	ret = api_show("POST", "/v1/zones", body, zone_print_created);
 	goto out;
 nomem:
 	nsctl_err("out of memory (or text that is not UTF-8)");
@@ -219,54 +164,30 @@ out:
 	return ret;
 }
 
-/* GET or DELETE /v1/zones/ZONE: the sub-commands whose one operand is a zone. */
-static int zone_one(int argc, char **argv, const char *method, struct api_reply *r)
-{
-	char *path;
-	int c, ret;
-
-	memset(r, 0, sizeof(*r));
-	while ((c = cli_getopt(argc, argv, "", NULL)) != -1)
-		return c == CLI_HELP ? cli_help() : cli_bad_usage(NULL);
-	if (!cli_operands(argc, argv, 1, 1))
-		return NSCTL_EXIT_USAGE;
-	path = api_path("/v1/zones/%s", argv[optind]);
-	if (!path) {
-		nsctl_err("out of memory");
-		return NSCTL_EXIT_FAIL;
-	}
-	ret = api_call(method, path, NULL, r);
-	free(path);
-	return ret;
-}
-
 static int zone_get(int argc, char **argv)
 {
-	struct api_reply r;
+	char *path;
 	int ret;
 
-	ret = zone_one(argc, argv, "GET", &r);
-	if (ret || !r.status)
+	ret = api_operand_path(argc, argv, "/v1/zones/%s", &path);
+	if (ret || !path)
 		return ret;
-	ret = zone_output(&r, zone_print_one);
-	api_reply_free(&r);
+	ret = api_show("GET", path, NULL, zone_print_one);
+	free(path);
 	return ret;
 }
 
 static int zone_delete(int argc, char **argv)
 {
-	struct api_reply r;
+	char *path;
 	int ret;
 
-	ret = zone_one(argc, argv, "DELETE", &r);
-	if (ret || !r.status)
+	ret = api_operand_path(argc, argv, "/v1/zones/%s", &path);
+	if (ret || !path)
 		return ret;
-	if (!cli.json)
-		printf("zone %s deleted\n", argv[optind]);
-	else if (r.json)
-		api_print_json(r.json);
-	api_reply_free(&r);
-	return fflush(stdout) ? NSCTL_EXIT_FAIL : NSCTL_EXIT_OK;
+	ret = api_delete(path, "zone %s deleted", argv[optind]);
+	free(path);
+	return ret;
 }
 
 /* Writes the export to FILE, or stdout. */
@@ -448,7 +369,7 @@ static int zone_import(int argc, char **argv)
 	}
 	if (ret)
 		goto out;
-	ret = zone_output(&r, replace ? zone_print_replaced : zone_print_created);
+	ret = api_output(r.json, replace ? zone_print_replaced : zone_print_created);
 	api_reply_free(&r);
 	goto out;
 nomem:

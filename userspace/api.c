@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "api_req.h"
+#include "dns_encoding.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -323,6 +324,8 @@ bad:
 	return true;
 }
 
+/* Lower case, unlike dns_encoding_hex_encode (RDATA's presentation): token
+ * IDs and cursors have always been written so. */
 void api_hex(char *out, const uint8_t *p, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -335,31 +338,11 @@ void api_hex(char *out, const uint8_t *p, size_t len)
 	out[2 * len] = 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int api_unhex(uint8_t *out, size_t cap, const char *hex)
 {
-	size_t n = strlen(hex), i;
+	int n = dns_encoding_hex_decode(out, cap, hex, strlen(hex));
 
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
-
-		if (a < 0 || b < 0)
-			return -1;
-		out[i] = a << 4 | b;
-	}
-	return n / 2;
+	return n < 0 ? -1 : n;
 }
 
 json_t *api_time(int64_t t)

@@ -418,11 +418,39 @@ static int ms_delete_batch(struct map_sync *ms, int tier)
 	return err;
 }
 
-int map_sync_commit(struct map_sync *ms)
+/* Queues e's key for deletion in its tier's batch, deleting the batch when it
+ * fills; e may be unlinked and freed before this returns. */
+static int ms_delete_later(struct map_sync *ms, struct ms_entry *e)
 {
 	struct fp_answer_key key;
-	struct ms_entry *e, *next;
 	struct ms_batch *b;
+
+	if (fp_key_build(&key, e->qname, e->qname_len, e->qtype) != e->tier)
+		return 0;	/* cannot happen: it was built before */
+	b = &ms->batch[e->tier];
+	memcpy(b->keys + b->n * fp_key_size(e->tier), &key, fp_key_size(e->tier));
+	b->ents[b->n] = e;
+	if (++b->n == MS_BATCH)
+		return ms_delete_batch(ms, e->tier);
+	return 0;
+}
+
+/* Deletes what ms_delete_later left queued; the first error, if any. */
+static int ms_delete_queued(struct map_sync *ms)
+{
+	int err, ret = 0, i;
+
+	for (i = 0; i < FP_TIERS; i++) {
+		err = ms_delete_batch(ms, i);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+int map_sync_commit(struct map_sync *ms)
+{
+	struct ms_entry *e, *next;
 	int err, ret;
 	size_t i;
 
@@ -432,26 +460,15 @@ int map_sync_commit(struct map_sync *ms)
 			next = e->next;
 			if (e->gen == ms->gen)
 				continue;
-			if (fp_key_build(&key, e->qname, e->qname_len, e->qtype) != e->tier)
-				continue;	/* cannot happen: it was built before */
-			b = &ms->batch[e->tier];
-			memcpy(b->keys + b->n * fp_key_size(e->tier), &key, fp_key_size(e->tier));
-			b->ents[b->n] = e;
 			/* Unlinking may free e, so next was taken first; entries
 			 * of this bucket after e are untouched. */
-			if (++b->n == MS_BATCH) {
-				err = ms_delete_batch(ms, e->tier);
-				if (err && !ret)
-					ret = err;
-			}
+			err = ms_delete_later(ms, e);
+			if (err && !ret)
+				ret = err;
 		}
 	}
-	for (i = 0; i < FP_TIERS; i++) {
-		err = ms_delete_batch(ms, i);
-		if (err && !ret)
-			ret = err;
-	}
-	return ret;
+	err = ms_delete_queued(ms);
+	return ret ?: err;
 }
 
 int map_sync_delete(struct map_sync *ms, const uint8_t *qname, uint16_t qtype)
@@ -555,32 +572,19 @@ static int lower_name(uint8_t *out, const uint8_t *name)
 /* Deletes the zone's entries still marked stale (all of them when all). */
 static int zone_drop_stale(struct map_sync *ms, struct ms_zone *z, bool all)
 {
-	struct fp_answer_key key;
 	struct ms_entry *e, *next;
-	struct ms_batch *b;
-	int err, ret = 0, i;
+	int err, ret = 0;
 
 	for (e = z->head; e; e = next) {
 		next = e->znext;
 		if (!all && !e->stale)
 			continue;
-		if (fp_key_build(&key, e->qname, e->qname_len, e->qtype) != e->tier)
-			continue;
-		b = &ms->batch[e->tier];
-		memcpy(b->keys + b->n * fp_key_size(e->tier), &key, fp_key_size(e->tier));
-		b->ents[b->n] = e;
-		if (++b->n == MS_BATCH) {
-			err = ms_delete_batch(ms, e->tier);
-			if (err && !ret)
-				ret = err;
-		}
-	}
-	for (i = 0; i < FP_TIERS; i++) {
-		err = ms_delete_batch(ms, i);
+		err = ms_delete_later(ms, e);
 		if (err && !ret)
 			ret = err;
 	}
-	return ret;
+	err = ms_delete_queued(ms);
+	return ret ?: err;
 }
 
 struct zone_put_ctx {

@@ -981,6 +981,20 @@ static int check_match(const struct store_zone *z, const struct zone_admin_match
 	return -EAGAIN;
 }
 
+/* What a change to an existing zone starts with: e reset, the zone found in
+ * the account, and If-Match checked against its serial. */
+static int zone_open(struct zone_admin_txn *t, const char *zone, const char *account,
+		     const struct zone_admin_match *m, struct store_zone *z,
+		     struct zone_admin_err *e)
+{
+	int ret;
+
+	e->status = ZONE_ADMIN_OK;
+	e->change = -1;
+	ret = zone_admin_zone_find(t->st, zone, account, z, e);
+	return ret ?: check_match(z, m, e);
+}
+
 /* ---- versions ---- */
 
 /* Bumps the serial of the apex SOA (to the SOA's own serial when a change set
@@ -1340,11 +1354,7 @@ int zone_admin_apply(struct zone_admin_txn *t, const char *zone, const char *acc
 	bool c;
 	int ret;
 
-	e->status = ZONE_ADMIN_OK;
-	e->change = -1;
-	ret = zone_admin_zone_find(t->st, zone, account, &z, e);
-	if (!ret)
-		ret = check_match(&z, m, e);
+	ret = zone_open(t, zone, account, m, &z, e);
 	if (ret)
 		return ret;
 	touched = calloc(n ? n : 1, sizeof(*touched));
@@ -1462,6 +1472,24 @@ static int upload_parse(struct upload *u, const uint8_t *origin, const char *tex
 		zone_builder_free(u->b);
 		u->b = NULL;
 	}
+	return ret;
+}
+
+/* Builds the uploaded version, the builder's warnings kept for the reply and
+ * its error reported in e (against field). */
+static int upload_finish(struct zone_admin_txn *t, struct zone_builder *b, struct zone **v,
+			 const char *field, struct zone_admin_err *e)
+{
+	struct log_sink prev;
+	char err[512];
+	int ret;
+
+	prev = warn_capture(&t->warns);
+	ret = zone_builder_finish(b, v, err, sizeof(err));
+	log_set_sink(prev);
+	if (ret)
+		seterr(e, ret == -ENOMEM ? ZONE_ADMIN_INTERNAL : ZONE_ADMIN_SEMANTIC, field, "%s",
+		       err);
 	return ret;
 }
 
@@ -1694,8 +1722,7 @@ int zone_admin_zone_create(struct zone_admin_txn *t, const struct zone_admin_zon
 	struct upload u = { 0 };
 	struct store_zone old;
 	struct zone *v = NULL;
-	struct log_sink prev;
-	char err[512], zn[DNS_NAME_TEXT_MAX];
+	char zn[DNS_NAME_TEXT_MAX];
 	int ret;
 
 	e->status = ZONE_ADMIN_OK;
@@ -1733,14 +1760,9 @@ int zone_admin_zone_create(struct zone_admin_txn *t, const struct zone_admin_zon
 		zone_builder_free(u.b);
 		return ret;
 	}
-	prev = warn_capture(&t->warns);
-	ret = zone_builder_finish(u.b, &v, err, sizeof(err));
-	log_set_sink(prev);
-	if (ret) {
-		seterr(e, ret == -ENOMEM ? ZONE_ADMIN_INTERNAL : ZONE_ADMIN_SEMANTIC,
-		       spec->zonefile ? "zonefile" : NULL, "%s", err);
+	ret = upload_finish(t, u.b, &v, spec->zonefile ? "zonefile" : NULL, e);
+	if (ret)
 		return ret;
-	}
 	ret = create_from(t, v, spec->account, out, e);
 	zone_free(v);
 	return ret;
@@ -1752,11 +1774,7 @@ int zone_admin_zone_delete(struct zone_admin_txn *t, const char *zone, const cha
 	struct store_zone z;
 	int ret;
 
-	e->status = ZONE_ADMIN_OK;
-	e->change = -1;
-	ret = zone_admin_zone_find(t->st, zone, account, &z, e);
-	if (!ret)
-		ret = check_match(&z, m, e);
+	ret = zone_open(t, zone, account, m, &z, e);
 	if (ret)
 		return ret;
 	ret = store_zone_del(t->st, &z);
@@ -1819,16 +1837,10 @@ int zone_admin_zone_replace(struct zone_admin_txn *t, const char *zone, const ch
 	struct store_zone z;
 	struct store_rrset soa;
 	struct zone *v = NULL;
-	struct log_sink prev;
-	char err[512];
 	size_t i, j;
 	int ret;
 
-	e->status = ZONE_ADMIN_OK;
-	e->change = -1;
-	ret = zone_admin_zone_find(t->st, zone, account, &z, e);
-	if (!ret)
-		ret = check_match(&z, m, e);
+	ret = zone_open(t, zone, account, m, &z, e);
 	if (ret)
 		return ret;
 	ret = upload_parse(&u, z.origin, text, len, e);
@@ -1853,14 +1865,9 @@ int zone_admin_zone_replace(struct zone_admin_txn *t, const char *zone, const ch
 			return ret;
 		}
 	}
-	prev = warn_capture(&t->warns);
-	ret = zone_builder_finish(u.b, &v, err, sizeof(err));
-	log_set_sink(prev);
-	if (ret) {
-		seterr(e, ret == -ENOMEM ? ZONE_ADMIN_INTERNAL : ZONE_ADMIN_SEMANTIC, "zonefile",
-		       "%s", err);
+	ret = upload_finish(t, u.b, &v, "zonefile", e);
+	if (ret)
 		return ret;
-	}
 	/* Differences first (old RRsets against the new version, then what is
 	 * only new), then the old RRsets make way for the new ones. */
 	rc.v = v;
