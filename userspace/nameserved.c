@@ -2,6 +2,7 @@
 /* nameserved: the authoritative daemon. Serves zones from files or from its
  * store over UDP and TCP, optionally fills the XDP fast path, and with --api
  * takes changes over HTTP; reloads zone files on SIGHUP. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -30,6 +31,7 @@
 
 struct zone_src {
 	const char	*path;
+	char		*owned_path;	/* path, when built from --zone-dir */
 	uint8_t		origin[DNS_NAME_MAX];	/* of the version now served */
 };
 
@@ -68,6 +70,7 @@ static void usage(FILE *f)
 		"                             repeatable\n"
 		"  --zone FILE                RFC 1035 master file, origin from its SOA or $ORIGIN;\n"
 		"                             repeatable\n"
+		"  --zone-dir DIR             every *.zone file in DIR, as --zone; repeatable\n"
 		"  --xdp IFACE                attach the XDP fast path to IFACE; repeatable\n"
 		"  --xdp-mode native|generic  XDP attach mode (default: native, else generic)\n"
 		"  --instance NAME            pin directory under " FP_PIN_ROOT " (default: default)\n"
@@ -92,10 +95,15 @@ static void usage(FILE *f)
 		"SIGHUP reloads the zone files (not with --state-dir); SIGINT or SIGTERM stops.\n");
 }
 
+/* Room for element n: capacity doubles at powers of two, so 100,000 --zone
+ * files cost a few reallocations, not one each. */
 static void *grow(void *arr, size_t n, size_t size)
 {
-	void *p = realloc(arr, (n + 1) * size);
+	void *p;
 
+	if (n & (n - 1))
+		return arr;
+	p = realloc(arr, (n ? 2 * n : 1) * size);
 	if (!p) {
 		fprintf(stderr, PROG ": out of memory\n");
 		exit(1);
@@ -103,15 +111,55 @@ static void *grow(void *arr, size_t n, size_t size)
 	return p;
 }
 
+static void add_zone_src(struct daemon *d, const char *path, char *owned)
+{
+	d->zones = grow(d->zones, d->nzones, sizeof(*d->zones));
+	memset(&d->zones[d->nzones], 0, sizeof(d->zones[0]));
+	d->zones[d->nzones].path = owned ? owned : path;
+	d->zones[d->nzones++].owned_path = owned;
+}
+
+static int zone_file_filter(const struct dirent *de)
+{
+	size_t len = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && len > 5 && !strcmp(de->d_name + len - 5, ".zone");
+}
+
+/* A directory of zone files, in name order so that errors come in a stable
+ * order; a command line of 100,000 --zone options would exceed ARG_MAX. */
+static void add_zone_dir(struct daemon *d, const char *dir)
+{
+	struct dirent **names;
+	char *path;
+	int i, n;
+
+	n = scandir(dir, &names, zone_file_filter, alphasort);
+	if (n < 0) {
+		fprintf(stderr, PROG ": --zone-dir %s: %s\n", dir, strerror(errno));
+		exit(2);
+	}
+	for (i = 0; i < n; i++) {
+		if (asprintf(&path, "%s/%s", dir, names[i]->d_name) < 0) {
+			fprintf(stderr, PROG ": out of memory\n");
+			exit(1);
+		}
+		add_zone_src(d, NULL, path);
+		free(names[i]);
+	}
+	free(names);
+}
+
 /* Exits 2 on a bad command line, with the reason on stderr. */
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_ZONE, O_XDP, O_XDP_MODE, O_INSTANCE, O_THREADS, O_NSID,
 	       O_IDENTITY, O_VERSION, O_NO_CHAOS, O_STATE_DIR, O_API, O_API_CERT, O_API_KEY,
-	       O_API_MAX_BODY, O_ADMIN_TOKEN_FILE, O_DEFAULT_NS, O_API_ROUTES };
+	       O_API_MAX_BODY, O_ADMIN_TOKEN_FILE, O_DEFAULT_NS, O_API_ROUTES, O_ZONE_DIR };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "zone", required_argument, NULL, O_ZONE },
+		{ "zone-dir", required_argument, NULL, O_ZONE_DIR },
 		{ "xdp", required_argument, NULL, O_XDP },
 		{ "xdp-mode", required_argument, NULL, O_XDP_MODE },
 		{ "instance", required_argument, NULL, O_INSTANCE },
@@ -148,9 +196,10 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			d->naddrs++;
 			break;
 		case O_ZONE:
-			d->zones = grow(d->zones, d->nzones, sizeof(*d->zones));
-			memset(&d->zones[d->nzones], 0, sizeof(d->zones[0]));
-			d->zones[d->nzones++].path = optarg;
+			add_zone_src(d, optarg, NULL);
+			break;
+		case O_ZONE_DIR:
+			add_zone_dir(d, optarg);
 			break;
 		case O_XDP:
 			d->ifaces = grow(d->ifaces, d->nifaces, sizeof(*d->ifaces));
@@ -316,6 +365,7 @@ static int load_zone(struct daemon *d, size_t idx, bool reload)
 {
 	struct zone_src *src = &d->zones[idx];
 	char err[1024], name[DNS_NAME_TEXT_MAX];
+	bool served = false;
 	struct zone *z;
 	size_t i;
 	int ret;
@@ -325,7 +375,14 @@ static int load_zone(struct daemon *d, size_t idx, bool reload)
 		log_err(PROG ": %s%s", err, reload ? " (the previous version stays)" : "");
 		return ret;
 	}
-	for (i = 0; i < d->nzones; i++) {
+	/* Served already, and not by this file: a hash lookup, since a scan of the
+	 * file list per zone is quadratic in the number of zones. */
+	if (!dns_name_equal(src->origin, z->origin)) {
+		rcu_read_lock();
+		served = zone_store_get(d->zs, z->origin) != NULL;
+		rcu_read_unlock();
+	}
+	for (i = 0; served && i < d->nzones; i++) {
 		if (i != idx && d->zones[i].origin[0] &&
 		    dns_name_equal(d->zones[i].origin, z->origin)) {
 			log_err(PROG ": %s: zone %s is already loaded from %s", src->path,
@@ -474,6 +531,8 @@ static void shutdown_all(struct daemon *d)
 	store_close(d->store);
 	free(d->token_path);
 	free(d->addrs);
+	for (size_t i = 0; i < d->nzones; i++)
+		free(d->zones[i].owned_path);
 	free(d->zones);
 	free(d->ifaces);
 }
