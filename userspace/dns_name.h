@@ -17,9 +17,13 @@
 int dns_name_len(const uint8_t *name, size_t max);
 
 /* Presentation to wire: \X and \DDD escapes, "@" for origin; a name without a
- * trailing dot is relative to origin (NULL origin: -EINVAL). Returns the length. */
+ * trailing dot is relative to origin (NULL origin: -EINVAL). Returns the length;
+ * -EINVAL for bad syntax, -EMSGSIZE for a label over 63, -ENAMETOOLONG over 255. */
 int dns_name_from_text(uint8_t out[DNS_NAME_MAX], const char *text, size_t len,
 		       const uint8_t *origin);
+
+/* A short reason for an error of dns_name_from_text ("label longer than 63"). */
+const char *dns_name_strerror(int err);
 
 /* Wire to presentation, absolute with trailing dot, escaping as RFC 4343 does.
  * Returns the text length or -ENOSPC. */

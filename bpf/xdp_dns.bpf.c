@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The fast path: answers well-formed standard queries for hot names from the
+ * answers_* maps with XDP_TX, rewriting the query in place, and passes every
+ * other packet up untouched so the kernel and the engine handle it. */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "fastpath.h"
+
+#define FP_CONTINUE		-1	/* a parser's "go on": not a verdict */
+
+#define FP_VLAN_MAX		2	/* 802.1Q and 802.1ad (QinQ) */
+#define FP_IPV4_OPT_WORDS	10	/* IHL 15 minus the fixed 5 words */
+#define FP_LABELS_MAX		128	/* 255 bytes hold 127 one-byte labels and the root */
+#define FP_EDNS_OPTS_MAX	8
+/* The question (name, type, class) as 8-byte words, the longest rounded up. */
+#define FP_QWORDS		((FP_QNAME_WIRE_MAX + 4 + 7) / 8)
+/* Verifier: packet offsets are kept below this so a pointer built from one
+ * keeps its range; no linear XDP frame is this long. */
+#define FP_PKT_OFF_MAX		0x3fff
+#define FP_REPLY_TTL		64
+
+#define DNS_HDR_LEN		12
+#define DNS_UDP_MIN		512	/* RFC 1035 4.2.1, without EDNS */
+#define DNS_QR			0x8000
+#define DNS_OPCODE		0x7800
+#define DNS_AA			0x0400
+#define DNS_TC			0x0200
+#define DNS_RD			0x0100
+#define DNS_CD			0x0010
+#define DNS_CLASS_IN		1
+#define DNS_TYPE_OPT		41
+#define DNS_OPT_LEN		11	/* root owner, type, class, ttl, rdlength */
+#define EDNS_OPT_COOKIE		10	/* RFC 7873; the engine ignores it too */
+#define EDNS_DO			0x80	/* in the high byte of the OPT flags */
+
+#define IP_MF			0x2000	/* not in the UAPI headers */
+#define IP_OFFSET		0x1fff
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD		0x88A8
+#endif
+
+struct fp_vlan_hdr {
+	__be16	tci;
+	__be16	proto;
+};
+
+struct fp_dnshdr {
+	__be16	id;
+	__be16	flags;
+	__be16	qdcount;
+	__be16	ancount;
+	__be16	nscount;
+	__be16	arcount;
+};
+
+/* What the parsers learn about a query; offsets count from the frame start. */
+struct fp_query {
+	__u64	qsum;		/* memory-order sum of the question bytes */
+	__u32	l3_off;
+	__u32	l4_off;
+	__u32	ip_hlen;	/* IPv4 IHL * 4 */
+	__u32	msg_end;	/* where the UDP length ends the DNS message */
+	__u32	qlen;		/* wire qname length, root byte included */
+	__u32	client_size;	/* the most the client takes over UDP */
+	__u16	flags;		/* DNS header flags, host order */
+	bool	v6;
+	bool	opt;
+	bool	dnssec_ok;
+};
+
+/* The lookup key is too big for the 512-byte stack; it is built here. */
+struct fp_scratch {
+	__u32			align;	/* puts key.qname on an 8-byte boundary */
+	struct fp_key_256	key;
+	__u8			tail[8];/* qtype and qclass of a 255-byte name */
+};
+
+#define FP_ANSWERS_MAP(n)					\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_HASH);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__uint(max_entries, FP_ANSWERS_MAX_ENTRIES);	\
+		__type(key, struct fp_key_##n);			\
+		__type(value, struct fp_answer);		\
+	} answers_##n SEC(".maps")
+
+FP_ANSWERS_MAP(32);
+FP_ANSWERS_MAP(64);
+FP_ANSWERS_MAP(128);
+FP_ANSWERS_MAP(256);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FP_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_scratch);
+} scratch SEC(".maps");
+
+const volatile __u16 dns_port = 53;	/* host order */
+
+static __always_inline __u16 fp_csum_fold(__u64 s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+/*
+ * Sums are kept in memory order, as the kernel's __wsum: adding 16- or 32-bit
+ * loads and storing the folded complement gives the right bytes on either
+ * endianness. A big-endian value v enters as bpf_htons(v); a run of bytes that
+ * starts at an odd offset contributes its even-offset sum byte-swapped.
+ */
+static __always_inline __u32 fp_csum_be(__u16 v, bool odd)
+{
+	if (odd)
+		v = (v << 8) | (v >> 8);
+	return bpf_htons(v);
+}
+
+/* ASCII A-Z to a-z in eight bytes at once; label lengths (1..63) and zero
+ * padding are never in A-Z, so the whole wire name can go through. */
+static __always_inline __u64 fp_lower8(__u64 x)
+{
+	__u64 h = x & 0x7f7f7f7f7f7f7f7fULL;
+	__u64 ge_a = h + 0x3f3f3f3f3f3f3f3fULL;		/* high bit: >= 'A' */
+	__u64 gt_z = h + 0x2525252525252525ULL;		/* high bit: > 'Z' */
+	__u64 upper = ge_a & ~gt_z & ~x & 0x8080808080808080ULL;
+
+	return x | (upper >> 2);
+}
+
+/* Keeps the first @keep bytes (in memory order) of a word loaded from memory. */
+static __always_inline __u64 fp_keep8(int keep)
+{
+	if (keep >= 8)
+		return ~0ULL;
+	if (keep <= 0)
+		return 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return ~0ULL >> (64 - 8 * keep);
+#else
+	return ~0ULL << (64 - 8 * keep);
+#endif
+}
+
+static __always_inline bool fp_ipv6_ext(__u8 nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_ESP:
+	case IPPROTO_AH:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_MH:
+	case 139:	/* HIP */
+	case 140:	/* Shim6 */
+	case 253:	/* RFC 3692 experiments */
+	case 254:
+		return true;
+	}
+	return false;
+}
+
+/* Ethernet, VLAN tags, IP and UDP: is this a DNS message to our port, and where. */
+static __always_inline int fp_parse_l2_l4(struct xdp_md *ctx, struct fp_query *q)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct udphdr *udp;
+	__u32 off = sizeof(*eth), ip_payload, ulen;
+	__be16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > end)
+		return FP_PASS_NOT_DNS;
+	proto = eth->h_proto;
+	for (i = 0; i < FP_VLAN_MAX; i++) {
+		struct fp_vlan_hdr *vh = data + off;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return FP_PASS_NOT_DNS;
+		proto = vh->proto;
+		off += sizeof(*vh);
+	}
+	q->l3_off = off;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + off;
+		__u32 tot;
+
+		if ((void *)(ip + 1) > end)
+			return FP_PASS_MALFORMED;
+		if (ip->version != 4 || ip->ihl < 5)
+			return FP_PASS_MALFORMED;
+		if (ip->protocol != IPPROTO_UDP)
+			return FP_PASS_NOT_DNS;
+		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+			return FP_PASS_FRAGMENT;
+		q->ip_hlen = ip->ihl * 4;
+		tot = bpf_ntohs(ip->tot_len);
+		if (tot < q->ip_hlen + sizeof(*udp) || data + off + tot > end)
+			return FP_PASS_MALFORMED;
+		ip_payload = tot - q->ip_hlen;
+		off += q->ip_hlen;
+		q->v6 = false;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + off;
+
+		if ((void *)(ip6 + 1) > end)
+			return FP_PASS_MALFORMED;
+		if (ip6->version != 6)
+			return FP_PASS_MALFORMED;
+		if (ip6->nexthdr != IPPROTO_UDP)
+			return fp_ipv6_ext(ip6->nexthdr) ? FP_PASS_FRAGMENT : FP_PASS_NOT_DNS;
+		ip_payload = bpf_ntohs(ip6->payload_len);
+		if (ip_payload < sizeof(*udp) || data + off + sizeof(*ip6) + ip_payload > end)
+			return FP_PASS_MALFORMED;
+		off += sizeof(*ip6);
+		q->ip_hlen = 0;
+		q->v6 = true;
+	} else {
+		return FP_PASS_NOT_DNS;
+	}
+	q->l4_off = off;
+
+	udp = data + off;
+	if ((void *)(udp + 1) > end)
+		return FP_PASS_MALFORMED;
+	if (udp->dest != bpf_htons(dns_port))
+		return FP_PASS_NOT_DNS;
+	/* No socket can answer port 0; neither do we. */
+	if (udp->source == 0)
+		return FP_PASS_MALFORMED;
+	/* Bytes past the UDP length (Ethernet padding) are not the message. */
+	ulen = bpf_ntohs(udp->len);
+	if (ulen < sizeof(*udp) + DNS_HDR_LEN || ulen > ip_payload)
+		return FP_PASS_MALFORMED;
+	q->msg_end = off + ulen;
+	if (q->msg_end > FP_PKT_OFF_MAX)
+		return FP_PASS_MALFORMED;
+	return FP_CONTINUE;
+}
+
+/* The OPT record after the question (RFC 6891 6.1.2): only version 0 with
+ * no options but COOKIE is ours to answer; the engine does the rest. */
+static __always_inline int fp_parse_opt(struct xdp_md *ctx, struct fp_query *q, __u64 off)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u64 pos, opt_end, olen, size;
+	__u8 *p;
+	int i;
+
+	/* Verifier: re-bound the offset so the pointer below keeps a range. */
+	off &= FP_PKT_OFF_MAX;
+	if (off + DNS_OPT_LEN > q->msg_end)
+		return FP_PASS_MALFORMED;
+	p = data + off;
+	if ((void *)(p + DNS_OPT_LEN) > end)
+		return FP_PASS_MALFORMED;
+	if (p[0] != 0 || p[1] != 0 || p[2] != DNS_TYPE_OPT)
+		return FP_PASS_EDNS;
+	opt_end = off + DNS_OPT_LEN + ((p[9] << 8) | p[10]);
+	if (opt_end != q->msg_end)
+		return FP_PASS_MALFORMED;
+	if (p[6] != 0)
+		return FP_PASS_EDNS;		/* the engine sends BADVERS */
+	size = (p[3] << 8) | p[4];
+	q->client_size = size > DNS_UDP_MIN ? size : DNS_UDP_MIN;
+	q->dnssec_ok = p[7] & EDNS_DO;
+	q->opt = true;
+
+	pos = off + DNS_OPT_LEN;
+	for (i = 0; i < FP_EDNS_OPTS_MAX; i++) {
+		if (pos == opt_end)
+			return FP_CONTINUE;
+		if (pos + 4 > opt_end)
+			return FP_PASS_EDNS;
+		/* Verifier: as above; pos <= opt_end <= FP_PKT_OFF_MAX already. */
+		pos &= FP_PKT_OFF_MAX;
+		p = data + pos;
+		if ((void *)(p + 4) > end)
+			return FP_PASS_MALFORMED;
+		if (((p[0] << 8) | p[1]) != EDNS_OPT_COOKIE)
+			return FP_PASS_EDNS;
+		olen = (p[2] << 8) | p[3];
+		pos += 4 + olen;
+		if (pos > opt_end)
+			return FP_PASS_EDNS;
+	}
+	return pos == opt_end ? FP_CONTINUE : FP_PASS_EDNS;
+}
+
+/*
+ * The DNS header, the question and the optional OPT record. Leaves the key
+ * (lower-cased name zero padded to its tier) in @s and returns the tier.
+ */
+static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
+					struct fp_scratch *s, int *tier)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u64 qname_off = q->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN;
+	__u64 n = 0, len = 0, width, words, qend;
+	struct fp_dnshdr *dns = data + q->l4_off + sizeof(struct udphdr);
+	__u16 qclass, arcount;
+	__u64 *w = (__u64 *)s->key.qname;
+	__u64 x, sum = 0;
+	__u8 *p;
+	int i, ret;
+
+	if ((void *)(dns + 1) > end)
+		return FP_PASS_MALFORMED;
+	q->flags = bpf_ntohs(dns->flags);
+	if (q->flags & (DNS_QR | DNS_OPCODE | DNS_TC))
+		return FP_PASS_NOT_QUERY;
+	arcount = bpf_ntohs(dns->arcount);
+	if (dns->qdcount != bpf_htons(1) || dns->ancount || dns->nscount || arcount > 1)
+		return FP_PASS_MALFORMED;
+
+	/* Walk the labels: lengths 1..63, no compression (RFC 1035 4.1.4: a
+	 * pointer cannot start a message's first name) and 255 bytes at most.
+	 * A walk into the Ethernet padding fails the message-end check below,
+	 * so only the packet end is checked here. */
+	for (i = 0; i < FP_LABELS_MAX; i++) {
+		p = data + qname_off + n;
+		if ((void *)(p + 1) > end)
+			return FP_PASS_MALFORMED;
+		len = *p;
+		n++;
+		if (len == 0)
+			break;
+		if (len > FP_LABEL_MAX)
+			return FP_PASS_MALFORMED;
+		n += len;
+		if (n > FP_QNAME_WIRE_MAX - 2)
+			return FP_PASS_MALFORMED;
+	}
+	if (len != 0)
+		return FP_PASS_MALFORMED;
+	/* Verifier: each exit from the loop above knows a different range for n,
+	 * and the rest of the program would be walked once per range; read it
+	 * back from the map so all of them share one state. */
+	*(volatile __u32 *)&s->align = n;
+	n = *(volatile __u32 *)&s->align;
+	if (n > FP_QNAME_WIRE_MAX - 1 || n == 0)
+		return FP_PASS_MALFORMED;
+	q->qlen = n;
+	qend = qname_off + n + 4;
+	if (qend > q->msg_end)
+		return FP_PASS_MALFORMED;
+
+	/* The name with its type and class, copied once; the word loop below
+	 * sums it for the checksum and turns it into the key. */
+	if (bpf_xdp_load_bytes(ctx, qname_off, s->key.qname, n + 4))
+		return FP_PASS_ERROR;
+	p = s->key.qname + n;
+	s->key.qtype = (p[0] << 8) | p[1];
+	s->key.pad = 0;
+	qclass = (p[2] << 8) | p[3];
+	if (qclass != DNS_CLASS_IN)
+		return FP_PASS_CLASS;
+
+	q->client_size = DNS_UDP_MIN;
+	q->opt = false;
+	q->dnssec_ok = false;
+	if (arcount) {
+		ret = fp_parse_opt(ctx, q, qend);
+		if (ret != FP_CONTINUE)
+			return ret;
+	} else if (qend != q->msg_end) {
+		return FP_PASS_MALFORMED;
+	}
+
+	if (n <= FP_TIER_0) {
+		*tier = 0;
+		width = FP_TIER_0;
+	} else if (n <= FP_TIER_1) {
+		*tier = 1;
+		width = FP_TIER_1;
+	} else if (n <= FP_TIER_2) {
+		*tier = 2;
+		width = FP_TIER_2;
+	} else {
+		*tier = 3;
+		width = FP_TIER_3;
+	}
+	words = (n + 4 + 7) / 8;
+	if (words < width / 8)
+		words = width / 8;
+	/* Only the tier's width is zero padded: the map compares no more. */
+	for (i = 0; i < FP_QWORDS; i++) {
+		if (i >= words)
+			break;
+		x = w[i];
+		x &= fp_keep8(n + 4 - 8 * i);
+		sum += (x & 0xffffffff) + (x >> 32);
+		w[i] = fp_lower8(x & fp_keep8(n - 8 * i));
+	}
+	q->qsum = sum;
+	return FP_CONTINUE;
+}
+
+static __always_inline struct fp_answer *fp_lookup(struct fp_scratch *s, int tier)
+{
+	switch (tier) {
+	case 0:
+		return bpf_map_lookup_elem(&answers_32, &s->key);
+	case 1:
+		return bpf_map_lookup_elem(&answers_64, &s->key);
+	case 2:
+		return bpf_map_lookup_elem(&answers_128, &s->key);
+	default:
+		return bpf_map_lookup_elem(&answers_256, &s->key);
+	}
+}
+
+/* Turns the query into the reply in place: same headers and question, the
+ * answer records after it, our OPT when the query had one. */
+static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
+				    const struct fp_answer *a)
+{
+	__u32 alen = a->len, dns_len, ulen, frame_len, aoff, ooff, i;
+	__u16 flags, ancount = a->ancount;
+	void *data, *end;
+	struct ethhdr *eth;
+	struct udphdr *udp;
+	struct fp_dnshdr *dns;
+	__u8 mac[ETH_ALEN], *o;
+	__u64 sum;
+	__u16 csum;
+	__u32 av;
+	long delta;
+
+	if (alen > FP_ANSWER_MAX)
+		return FP_PASS_ERROR;
+	if ((a->flags & FP_ANSWER_F_PASS_DO) && q->dnssec_ok)
+		return FP_PASS_DNSSEC;
+	dns_len = DNS_HDR_LEN + q->qlen + 4 + alen + (q->opt ? DNS_OPT_LEN : 0);
+	if (dns_len > q->client_size)
+		return FP_PASS_TOO_BIG;
+	av = a->csum;
+
+	ulen = sizeof(*udp) + dns_len;
+	frame_len = q->l4_off + ulen;
+	delta = (long)frame_len - (long)bpf_xdp_get_buff_len(ctx);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
+		return FP_PASS_ERROR;
+
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return FP_PASS_ERROR;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+
+	/* The pseudo-header's protocol and length, then the UDP length field. */
+	sum = bpf_htons(IPPROTO_UDP) + 2 * bpf_htons(ulen);
+	if (q->v6) {
+		struct ipv6hdr *ip6 = data + (q->l3_off & 0xff);
+		struct in6_addr tmp;
+
+		if ((void *)(ip6 + 1) > end)
+			return FP_PASS_ERROR;
+		tmp = ip6->saddr;
+		ip6->saddr = ip6->daddr;
+		ip6->daddr = tmp;
+		ip6->hop_limit = FP_REPLY_TTL;
+		ip6->payload_len = bpf_htons(ulen);
+		for (i = 0; i < 4; i++)
+			sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] + ip6->daddr.in6_u.u6_addr32[i];
+	} else {
+		struct iphdr *ip = data + (q->l3_off & 0xff);
+		__u32 tmp, *opt;
+		__u64 isum;
+
+		if ((void *)(ip + 1) > end)
+			return FP_PASS_ERROR;
+		tmp = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = tmp;
+		ip->ttl = FP_REPLY_TTL;
+		ip->tot_len = bpf_htons(q->ip_hlen + ulen);
+		ip->check = 0;
+		sum += (__u64)ip->saddr + ip->daddr;
+		isum = (__u64)((__u32 *)ip)[0] + ((__u32 *)ip)[1] + ((__u32 *)ip)[2] +
+		       ip->saddr + ip->daddr;
+		/* Options are kept as they are and covered by the checksum. */
+		for (i = 0; i < FP_IPV4_OPT_WORDS; i++) {
+			if (i >= q->ip_hlen / 4 - 5)
+				break;
+			opt = (__u32 *)(ip + 1) + i;
+			if ((void *)(opt + 1) > end)
+				return FP_PASS_ERROR;
+			isum += *opt;
+		}
+		ip->check = ~fp_csum_fold(isum);
+	}
+
+	udp = data + (q->l4_off & 0xff);
+	dns = (void *)(udp + 1);
+	if ((void *)(dns + 1) > end)
+		return FP_PASS_ERROR;
+	csum = udp->source;
+	udp->source = udp->dest;
+	udp->dest = csum;
+	udp->len = bpf_htons(ulen);
+	udp->check = 0;
+	flags = DNS_QR | DNS_AA | (q->flags & (DNS_RD | DNS_CD));
+	dns->flags = bpf_htons(flags);
+	dns->qdcount = bpf_htons(1);
+	dns->ancount = bpf_htons(ancount);
+	dns->nscount = 0;
+	dns->arcount = bpf_htons(q->opt ? 1 : 0);
+	sum += udp->source + udp->dest + dns->id + dns->flags + dns->qdcount + dns->ancount +
+	       dns->arcount + q->qsum;
+
+	/* The question stays where it is; the answer starts right after it. */
+	aoff = q->l4_off + sizeof(*udp) + DNS_HDR_LEN + q->qlen + 4;
+	if (alen) {
+		/* Verifier: a non-zero length no larger than data[]. */
+		if (alen > FP_ANSWER_MAX || bpf_xdp_store_bytes(ctx, aoff, (void *)a->data, alen))
+			return FP_PASS_ERROR;
+		sum += fp_csum_be(av, q->qlen & 1);
+	}
+	if (q->opt) {
+		ooff = (aoff + alen) & FP_PKT_OFF_MAX;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		o = data + ooff;
+		if ((void *)(o + DNS_OPT_LEN) > end)
+			return FP_PASS_ERROR;
+		o[0] = 0;			/* root owner */
+		o[1] = 0;
+		o[2] = DNS_TYPE_OPT;
+		o[3] = FP_EDNS_UDP_SIZE >> 8;
+		o[4] = FP_EDNS_UDP_SIZE & 0xff;
+		o[5] = 0;			/* extended rcode */
+		o[6] = 0;			/* version */
+		o[7] = q->dnssec_ok ? EDNS_DO : 0;
+		o[8] = 0;
+		o[9] = 0;			/* rdlength */
+		o[10] = 0;
+		sum += fp_csum_be((DNS_TYPE_OPT << 8 | FP_EDNS_UDP_SIZE >> 8) +
+				  ((FP_EDNS_UDP_SIZE & 0xff) << 8) + (q->dnssec_ok ? EDNS_DO : 0),
+				  (q->qlen + alen) & 1);
+	}
+
+	/* Verifier: storing bytes invalidates packet pointers. */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	udp = data + (q->l4_off & 0xff);
+	if ((void *)(udp + 1) > end)
+		return FP_PASS_ERROR;
+
+	/* From scratch, never from the query's: over veth its checksum may be
+	 * a partial one left by TX offload. Zero means "none" in IPv4. */
+	csum = ~fp_csum_fold(sum);
+	udp->check = csum ? csum : 0xffff;
+	return FP_TX_ANSWER;
+}
+
+static __always_inline int fp_handle(struct xdp_md *ctx)
+{
+	struct fp_query q = {};
+	struct fp_scratch *s;
+	struct fp_answer *a;
+	__u32 zero = 0;
+	int ret, tier = 0;
+
+	ret = fp_parse_l2_l4(ctx, &q);
+	if (ret != FP_CONTINUE)
+		return ret;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return FP_PASS_ERROR;
+	ret = fp_parse_dns(ctx, &q, s, &tier);
+	if (ret != FP_CONTINUE)
+		return ret;
+	a = fp_lookup(s, tier);
+	if (!a)
+		return FP_PASS_MISS;
+	return fp_reply(ctx, &q, a);
+}
+
+SEC("xdp")
+int xdp_dns(struct xdp_md *ctx)
+{
+	__u32 verdict = fp_handle(ctx);
+	__u64 *cnt;
+
+	/* The one exit: every packet bumps exactly one counter. */
+	cnt = bpf_map_lookup_elem(&counters, &verdict);
+	if (cnt)
+		*cnt += 1;
+	return verdict == FP_TX_ANSWER ? XDP_TX : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,955 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The query engine, one case per answering rule, against a zone that exercises
+ * each of them; byte-exact checks of what the XDP fast path must reproduce. */
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <urcu.h>
+
+#include "engine.h"
+#include "fastpath.h"
+#include "zone_fixture.h"
+#include "zone_store.h"
+
+#define SOA_RDATA "ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300"
+
+static const struct fx_rec example_com[] = {
+	{ "example.com.", 3600, DNS_TYPE_SOA, SOA_RDATA },
+	{ "example.com.", 3600, DNS_TYPE_NS, "ns1.example.com." },
+	{ "example.com.", 3600, DNS_TYPE_NS, "ns2.example.com." },
+	{ "example.com.", 3600, DNS_TYPE_MX, "10 mail.example.com." },
+	{ "example.com.", 3600, DNS_TYPE_A, "192.0.2.1" },
+	{ "ns1.example.com.", 3600, DNS_TYPE_A, "192.0.2.53" },
+	{ "ns2.example.com.", 3600, DNS_TYPE_AAAA, "2001:db8::53" },
+	{ "www.example.com.", 300, DNS_TYPE_A, "192.0.2.10" },
+	{ "www.example.com.", 300, DNS_TYPE_A, "192.0.2.11" },
+	{ "www.example.com.", 300, DNS_TYPE_A, "192.0.2.10" },	/* duplicate */
+	{ "www.example.com.", 300, DNS_TYPE_AAAA, "2001:db8::10" },
+	{ "mail.example.com.", 3600, DNS_TYPE_A, "192.0.2.25" },
+	{ "mail.example.com.", 3600, DNS_TYPE_AAAA, "2001:db8::25" },
+	{ "alias.example.com.", 600, DNS_TYPE_CNAME, "www.example.com." },
+	{ "chain.example.com.", 600, DNS_TYPE_CNAME, "alias.example.com." },
+	{ "out.example.com.", 600, DNS_TYPE_CNAME, "www.example.net." },
+	{ "dangling.example.com.", 600, DNS_TYPE_CNAME, "nothing.example.com." },
+	{ "loop1.example.com.", 600, DNS_TYPE_CNAME, "loop2.example.com." },
+	{ "loop2.example.com.", 600, DNS_TYPE_CNAME, "loop1.example.com." },
+	{ "*.wild.example.com.", 120, DNS_TYPE_A, "192.0.2.99" },
+	{ "*.wild.example.com.", 120, DNS_TYPE_TXT, "wild" },
+	{ "real.wild.example.com.", 120, DNS_TYPE_TXT, "real" },
+	{ "a.ent2.wild.example.com.", 120, DNS_TYPE_A, "192.0.2.98" },
+	{ "*.cwild.example.com.", 120, DNS_TYPE_CNAME, "www.example.com." },
+	{ "a.b.ent.example.com.", 3600, DNS_TYPE_A, "192.0.2.77" },
+	{ "sub.example.com.", 86400, DNS_TYPE_NS, "ns1.sub.example.com." },
+	{ "sub.example.com.", 86400, DNS_TYPE_NS, "ns.elsewhere.net." },
+	{ "ns1.sub.example.com.", 86400, DNS_TYPE_A, "192.0.2.200" },
+	{ "ns1.sub.example.com.", 86400, DNS_TYPE_AAAA, "2001:db8::200" },
+	{ "tocut.example.com.", 600, DNS_TYPE_CNAME, "host.sub.example.com." },
+	{ "dname.example.com.", 900, DNS_TYPE_DNAME, "example.net." },
+	{ "dname2.example.com.", 900, DNS_TYPE_DNAME, "target.example.com." },
+	{ "d.example.com.", 900, DNS_TYPE_DNAME, "this-is-a-much-longer-target-label.example.com." },
+	{ "x.target.example.com.", 3600, DNS_TYPE_A, "192.0.2.150" },
+	{ "_sip._tcp.example.com.", 3600, DNS_TYPE_SRV, "0 5 5060 sip.example.com." },
+	{ "sip.example.com.", 3600, DNS_TYPE_A, "192.0.2.60" },
+	{ "multi.example.com.", 3600, DNS_TYPE_TXT, "one" },
+	{ "multi.example.com.", 3600, DNS_TYPE_A, "192.0.2.61" },
+};
+
+static const struct fx_rec example_org_sub[] = {
+	{ "deep.example.org.", 3600, DNS_TYPE_SOA,
+	  "ns.deep.example.org. h.deep.example.org. 7 3600 600 86400 60" },
+	{ "deep.example.org.", 3600, DNS_TYPE_NS, "ns.deep.example.org." },
+	{ "ns.deep.example.org.", 3600, DNS_TYPE_A, "198.18.0.1" },
+};
+
+static struct zone_store *zs;
+static struct engine *eng;
+static const struct zone *zone_com;
+static uint8_t query[512];
+static uint8_t resp[DNS_TCP_MAX];
+static size_t resp_len;
+static struct fx_reply rep;
+
+static int big_zone_add(struct zone_builder *b, char *err, size_t errlen)
+{
+	char txt[128];
+	struct fx_rec r = { "big.example.com.", 60, DNS_TYPE_TXT, txt };
+	int i, ret;
+
+	/* 40 x 101 bytes: over 1232 over UDP, fine over TCP. */
+	for (i = 0; i < 40; i++) {
+		snprintf(txt, sizeof(txt), "%02d%098d", i, 0);
+		ret = fx_add(b, &r, 1, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct engine_config cfg = { .nsid = "pop-1", .identity = "pop-1.example",
+				     .version = "nameserve-test" };
+	struct zone_builder *b;
+	struct zone *z;
+	char err[256];
+
+	(void)state;
+	rcu_register_thread();
+	if (zone_store_new(&zs) || zone_builder_new(&b, NULL))
+		return -1;
+	if (fx_add(b, example_com, sizeof(example_com) / sizeof(example_com[0]), err,
+		   sizeof(err)) || big_zone_add(b, err, sizeof(err)) ||
+	    zone_builder_finish(b, &z, err, sizeof(err))) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	zone_com = z;
+	if (zone_store_publish(zs, z))
+		return -1;
+	z = fx_zone(example_org_sub, 3, err, sizeof(err));
+	if (!z || zone_store_publish(zs, z))
+		return -1;
+	return engine_new(&eng, zs, &cfg);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	engine_free(eng);
+	zone_store_free(zs);
+	rcu_unregister_thread();
+	return 0;
+}
+
+/* Runs one query and parses the reply into rep. */
+static enum engine_state ask_proto(const char *name, uint16_t type,
+				   const struct fx_query_opts *o, enum engine_proto proto)
+{
+	struct engine_query_params p = { .proto = proto };
+	size_t qlen = fx_query(query, name, type, o);
+	enum engine_state st;
+
+	st = engine_answer(eng, &p, query, qlen, resp, sizeof(resp), &resp_len);
+	if (st == ENGINE_DONE || st == ENGINE_TRUNC)
+		assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	return st;
+}
+
+static enum engine_state ask(const char *name, uint16_t type, const struct fx_query_opts *o)
+{
+	return ask_proto(name, type, o, ENGINE_PROTO_UDP);
+}
+
+static unsigned int rcode(void)
+{
+	return rep.flags & DNS_RCODE_MASK;
+}
+
+static bool flag(uint16_t f)
+{
+	return (rep.flags & f) != 0;
+}
+
+static void assert_rr(int i, const char *owner, uint16_t type, uint32_t ttl)
+{
+	assert_true(i < rep.nrr);
+	assert_string_equal(fx_name(rep.rr[i].owner), owner);
+	assert_int_equal(rep.rr[i].type, type);
+	assert_int_equal(rep.rr[i].ttl, ttl);
+}
+
+static const uint8_t *rdata(int i)
+{
+	return resp + rep.rr[i].rdata_off;
+}
+
+/* The fast path's contract, byte for byte (brief and include/fastpath.h). */
+static void test_positive_a_exact_bytes(void **state)
+{
+	static const uint8_t expect[] = {
+		0x12, 0x34, 0x85, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+		3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+		0x00, 0x01, 0x00, 0x01,
+		0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x04,
+		192, 0, 2, 10,
+		0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x04,
+		192, 0, 2, 11,
+	};
+	struct fx_query_opts o = { .id = 0x1234, .flags = DNS_FLAG_RD };
+
+	(void)state;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(resp_len, sizeof(expect));
+	assert_memory_equal(resp, expect, sizeof(expect));
+}
+
+static void test_positive_a_exact_bytes_edns(void **state)
+{
+	static const uint8_t head[] = {
+		0xbe, 0xef, 0x85, 0x10 /* QR AA RD | CD */, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00,
+		0x00, 0x01,
+	};
+	static const uint8_t opt_do[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0x00, 0, 0 };
+	static const uint8_t opt_nodo[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0x00, 0x00, 0, 0 };
+	struct fx_query_opts o = { .id = 0xbeef, .flags = DNS_FLAG_RD | DNS_FLAG_CD,
+				   .edns = true, .udp_size = 4096, .do_bit = true };
+	size_t qlen;
+
+	(void)state;
+	/* DO=1: the answer is the same RRset, the OPT echoes DO. */
+	assert_int_equal(ask("WwW.ExAmple.COM.", DNS_TYPE_A, &o), ENGINE_DONE);
+	qlen = DNS_HDR_LEN + 17 + 4;
+	assert_memory_equal(resp, head, sizeof(head) - 0);
+	/* the question echoed byte for byte, letter case included */
+	assert_memory_equal(resp + DNS_HDR_LEN, query + DNS_HDR_LEN, 21);
+	assert_int_equal(resp_len, qlen + 2 * 16 + 11);
+	assert_memory_equal(resp + qlen, "\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04"
+			    "\xc0\x00\x02\x0a", 16);
+	assert_memory_equal(resp + resp_len - 11, opt_do, 11);
+	o.do_bit = false;
+	o.flags = DNS_FLAG_RD | DNS_FLAG_CD;
+	assert_int_equal(ask("WwW.ExAmple.COM.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_memory_equal(resp + resp_len - 11, opt_nodo, 11);
+}
+
+static void test_aaaa_and_flags(void **state)
+{
+	struct fx_query_opts o = { .id = 7 };
+
+	(void)state;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_AAAA, &o), ENGINE_DONE);
+	assert_int_equal(rep.id, 7);
+	assert_true(flag(DNS_FLAG_QR) && flag(DNS_FLAG_AA));
+	assert_false(flag(DNS_FLAG_RD) || flag(DNS_FLAG_RA) || flag(DNS_FLAG_TC));
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.ns + rep.ar, 0);
+	assert_rr(0, "www.example.com.", DNS_TYPE_AAAA, 300);
+	assert_memory_equal(rdata(0), "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x10", 16);
+}
+
+static void test_soa_at_apex(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("example.com.", DNS_TYPE_SOA, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+	assert_rr(0, "example.com.", DNS_TYPE_SOA, 3600);
+	/* MNAME compressed against the question: "ns1" + pointer to 12 */
+	assert_memory_equal(rdata(0), "\x03ns1\xc0\x0c", 6);
+	assert_string_equal(fx_msg_name(resp, resp_len, rep.rr[0].rdata_off + 6),
+			    "hostmaster.example.com.");
+}
+
+static void test_ns_at_apex_with_addresses(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("example.com.", DNS_TYPE_NS, NULL), ENGINE_DONE);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 2);
+	assert_int_equal(rep.ns, 0);
+	assert_int_equal(rep.ar, 2);
+	assert_rr(2, "ns1.example.com.", DNS_TYPE_A, 3600);
+	assert_rr(3, "ns2.example.com.", DNS_TYPE_AAAA, 3600);
+	/* the additional owner points at the NS RDATA name */
+	assert_int_equal(resp[rep.rr[2].owner_off] & 0xc0, 0xc0);
+}
+
+static void test_mx_additional(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("example.com.", DNS_TYPE_MX, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.ar, 2);
+	assert_rr(1, "mail.example.com.", DNS_TYPE_A, 3600);
+	assert_rr(2, "mail.example.com.", DNS_TYPE_AAAA, 3600);
+}
+
+static void test_srv_additional(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("_sip._tcp.example.com.", DNS_TYPE_SRV, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.ar, 1);
+	assert_rr(1, "sip.example.com.", DNS_TYPE_A, 3600);
+	/* RFC 2782: the SRV target is never compressed */
+	assert_memory_equal(rdata(0) + 6, "\x03sip\x07" "example\x03" "com\x00", 17);
+}
+
+static void test_nxdomain(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("nope.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+	/* RFC 2308 §3: TTL = min(SOA TTL 3600, MINIMUM 300) */
+	assert_rr(0, "example.com.", DNS_TYPE_SOA, 300);
+	/* below a name that does not exist either */
+	assert_int_equal(ask("a.b.nope.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+}
+
+static void test_nodata(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_TXT, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+	assert_rr(0, "example.com.", DNS_TYPE_SOA, 300);
+}
+
+static void test_empty_non_terminal(void **state)
+{
+	(void)state;
+	/* b.ent and ent exist only as ancestors of a.b.ent: NODATA, not NXDOMAIN */
+	assert_int_equal(ask("ent.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+	assert_int_equal(ask("b.ent.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ask("a.b.ent.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+}
+
+static void test_referral(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("www.sub.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_false(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 2);
+	assert_rr(0, "sub.example.com.", DNS_TYPE_NS, 86400);
+	assert_rr(1, "sub.example.com.", DNS_TYPE_NS, 86400);
+	assert_int_equal(rep.ar, 2);	/* in-domain glue; ns.elsewhere.net has none */
+	assert_rr(2, "ns1.sub.example.com.", DNS_TYPE_A, 86400);
+	assert_rr(3, "ns1.sub.example.com.", DNS_TYPE_AAAA, 86400);
+
+	/* at the cut itself, for NS and for the glue name */
+	assert_int_equal(ask("sub.example.com.", DNS_TYPE_NS, NULL), ENGINE_DONE);
+	assert_false(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 2);
+	assert_int_equal(ask("ns1.sub.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_false(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 2);
+}
+
+static void test_ds_at_cut_is_parent_side(void **state)
+{
+	(void)state;
+	/* RFC 4035 §3.1.4.1: the parent answers DS, here NODATA */
+	assert_int_equal(ask("sub.example.com.", DNS_TYPE_DS, NULL), ENGINE_DONE);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+	assert_rr(0, "example.com.", DNS_TYPE_SOA, 300);
+}
+
+static void test_cname_chain(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("chain.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 4);
+	assert_rr(0, "chain.example.com.", DNS_TYPE_CNAME, 600);
+	assert_rr(1, "alias.example.com.", DNS_TYPE_CNAME, 600);
+	assert_rr(2, "www.example.com.", DNS_TYPE_A, 300);
+	assert_rr(3, "www.example.com.", DNS_TYPE_A, 300);
+	/* each owner is a pointer to the previous RDATA */
+	assert_int_equal(resp[rep.rr[1].owner_off], 0xc0);
+	assert_int_equal(resp[rep.rr[2].owner_off], 0xc0);
+	assert_int_equal(rep.ns + rep.ar, 0);
+
+	/* qtype CNAME: the CNAME itself */
+	assert_int_equal(ask("alias.example.com.", DNS_TYPE_CNAME, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+	assert_rr(0, "alias.example.com.", DNS_TYPE_CNAME, 600);
+}
+
+static void test_cname_out_of_zone(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("out.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 1);
+	assert_rr(0, "out.example.com.", DNS_TYPE_CNAME, 600);
+	assert_int_equal(rep.ns + rep.ar, 0);
+}
+
+static void test_cname_dangling_and_nodata(void **state)
+{
+	(void)state;
+	/* RFC 6604: the RCODE is that of the last name in the chain */
+	assert_int_equal(ask("dangling.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.ns, 1);
+	assert_rr(1, "example.com.", DNS_TYPE_SOA, 300);
+	/* RFC 2308 §2.2: CNAME then NODATA */
+	assert_int_equal(ask("alias.example.com.", DNS_TYPE_MX, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.ns, 1);
+}
+
+static void test_cname_loop_bounded(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("loop1.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 2);
+	assert_rr(0, "loop1.example.com.", DNS_TYPE_CNAME, 600);
+	assert_rr(1, "loop2.example.com.", DNS_TYPE_CNAME, 600);
+}
+
+static void test_cname_into_delegation(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("tocut.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_true(flag(DNS_FLAG_AA));		/* the CNAME is ours */
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.ns, 2);
+	assert_rr(1, "sub.example.com.", DNS_TYPE_NS, 86400);
+}
+
+static void test_dname(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("Foo.dname.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 2);
+	assert_rr(0, "dname.example.com.", DNS_TYPE_DNAME, 900);
+	assert_rr(1, "Foo.dname.example.com.", DNS_TYPE_CNAME, 900);
+	assert_string_equal(fx_msg_name(resp, resp_len, rep.rr[1].rdata_off), "foo.example.net.");
+
+	/* substituted into the zone itself: followed */
+	assert_int_equal(ask("x.dname2.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 3);
+	assert_rr(0, "dname2.example.com.", DNS_TYPE_DNAME, 900);
+	assert_rr(1, "x.dname2.example.com.", DNS_TYPE_CNAME, 900);
+	assert_rr(2, "x.target.example.com.", DNS_TYPE_A, 3600);
+
+	/* the DNAME owner itself is not redirected */
+	assert_int_equal(ask("dname.example.com.", DNS_TYPE_DNAME, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(ask("dname.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+}
+
+static void test_dname_yxdomain(void **state)
+{
+	char name[300];
+
+	(void)state;
+	/* 255 bytes under d.example.com., which the longer target would overflow */
+	snprintf(name, sizeof(name), "%.60s.%.60s.%.60s.%.56s.d.example.com.",
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		 "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+		 "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+	assert_int_equal(ask(name, DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_YXDOMAIN);
+	assert_int_equal(rep.an, 1);
+	assert_rr(0, "d.example.com.", DNS_TYPE_DNAME, 900);
+}
+
+static void test_wildcard(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("Anything.wild.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_true(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an, 1);
+	/* RFC 4592 §4.1: the owner is the query name */
+	assert_rr(0, "Anything.wild.example.com.", DNS_TYPE_A, 120);
+	assert_memory_equal(resp + rep.rr[0].owner_off, "\xc0\x0c", 2);
+	assert_memory_equal(rdata(0), "\xc0\x00\x02\x63", 4);
+
+	assert_int_equal(ask("a.b.wild.example.com.", DNS_TYPE_TXT, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+	assert_rr(0, "a.b.wild.example.com.", DNS_TYPE_TXT, 120);
+
+	/* the wildcard has no AAAA: NODATA */
+	assert_int_equal(ask("x.wild.example.com.", DNS_TYPE_AAAA, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+
+	/* an existing name is never synthesized */
+	assert_int_equal(ask("real.wild.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+}
+
+static void test_wildcard_blocked_by_ent(void **state)
+{
+	(void)state;
+	/* ent2.wild exists (empty): it is the closest encloser, and has no "*" */
+	assert_int_equal(ask("x.ent2.wild.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(ask("ent2.wild.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 0);
+}
+
+static void test_wildcard_cname(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("q.cwild.example.com.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 3);
+	assert_rr(0, "q.cwild.example.com.", DNS_TYPE_CNAME, 120);
+	assert_rr(1, "www.example.com.", DNS_TYPE_A, 300);
+}
+
+static void test_any_minimal(void **state)
+{
+	(void)state;
+	/* RFC 8482: one RRset */
+	assert_int_equal(ask("multi.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 1);
+	assert_rr(0, "multi.example.com.", DNS_TYPE_TXT, 3600);
+	assert_int_equal(ask("example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 1);
+	/* an empty non-terminal has none: NODATA */
+	assert_int_equal(ask("ent.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ns, 1);
+}
+
+static void test_edns_badvers(void **state)
+{
+	struct fx_query_opts o = { .edns = true, .version = 1 };
+
+	(void)state;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), 0);		/* 16 = 0x10: low 4 bits in the header */
+	assert_int_equal(rep.an, 0);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[0].type, 41);
+	assert_int_equal(rep.rr[0].ttl >> 24, 1);	/* extended RCODE: BADVERS */
+	assert_int_equal((rep.rr[0].ttl >> 16) & 0xff, 0);	/* our version */
+}
+
+static void test_edns_two_opts_formerr(void **state)
+{
+	struct fx_query_opts o = { .edns = true };
+	struct engine_query_params p = { .proto = ENGINE_PROTO_UDP };
+	size_t qlen = fx_query(query, "www.example.com.", DNS_TYPE_A, &o);
+
+	(void)state;
+	memcpy(query + qlen, query + qlen - 11, 11);
+	dns_put16(query + 10, 2);
+	assert_int_equal(engine_answer(eng, &p, query, qlen + 11, resp, sizeof(resp), &resp_len),
+			 ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	assert_int_equal(rep.an + rep.ns + rep.ar, 0);
+
+	/* an OPT in the answer section */
+	qlen = fx_query(query, "www.example.com.", DNS_TYPE_A, &o);
+	dns_put16(query + 6, 1);
+	dns_put16(query + 10, 0);
+	assert_int_equal(engine_answer(eng, &p, query, qlen, resp, sizeof(resp), &resp_len),
+			 ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+}
+
+static void test_edns_udp_size_and_cookie(void **state)
+{
+	struct fx_query_opts o = { .edns = true, .udp_size = 100, .cookie = true };
+
+	(void)state;
+	/* COOKIE is ignored (no server cookies), the answer is as usual */
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rep.an, 2);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[2].type, 41);
+	assert_int_equal(rep.rr[2].rclass, FP_EDNS_UDP_SIZE);
+	assert_int_equal(rep.rr[2].rdlen, 0);
+}
+
+static void test_truncation_udp_then_tcp(void **state)
+{
+	struct fx_query_opts o = { .edns = true, .udp_size = 4096 };
+
+	(void)state;
+	/* without EDNS: 512 bytes */
+	assert_int_equal(ask("big.example.com.", DNS_TYPE_TXT, NULL), ENGINE_TRUNC);
+	assert_true(flag(DNS_FLAG_TC));
+	assert_true(resp_len <= 512);
+	assert_int_equal(rep.an, 0);	/* whole RRsets only */
+	/* EDNS 4096: still our 1232 */
+	assert_int_equal(ask("big.example.com.", DNS_TYPE_TXT, &o), ENGINE_TRUNC);
+	assert_true(flag(DNS_FLAG_TC));
+	assert_true(resp_len <= FP_EDNS_UDP_SIZE);
+	assert_int_equal(rep.ar, 1);	/* the OPT survives truncation */
+	/* TCP: everything */
+	assert_int_equal(ask_proto("big.example.com.", DNS_TYPE_TXT, &o, ENGINE_PROTO_TCP),
+			 ENGINE_DONE);
+	assert_false(flag(DNS_FLAG_TC));
+	assert_int_equal(rep.an, 40);
+}
+
+static void test_tcp_same_as_udp(void **state)
+{
+	uint8_t udp[1232];
+	size_t ulen;
+
+	(void)state;
+	ask("example.com.", DNS_TYPE_NS, NULL);
+	memcpy(udp, resp, resp_len);
+	ulen = resp_len;
+	ask_proto("example.com.", DNS_TYPE_NS, NULL, ENGINE_PROTO_TCP);
+	assert_int_equal(ulen, resp_len);
+	assert_memory_equal(udp, resp, ulen);
+}
+
+static void test_refused_outside_zones(void **state)
+{
+	(void)state;
+	assert_int_equal(ask("www.example.net.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	assert_false(flag(DNS_FLAG_AA));
+	assert_int_equal(rep.an + rep.ns + rep.ar, 0);
+	assert_int_equal(rep.qd, 1);
+	/* example.org itself is not hosted, only deep.example.org */
+	assert_int_equal(ask("example.org.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	assert_int_equal(ask("ns.deep.example.org.", DNS_TYPE_A, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 1);
+	/* other classes */
+	struct fx_query_opts o = { .qclass = 4 };
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+}
+
+static void test_notimp_opcode(void **state)
+{
+	struct fx_query_opts o = { .flags = DNS_OPCODE_UPDATE << DNS_OPCODE_SHIFT };
+
+	(void)state;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	assert_int_equal((rep.flags & DNS_OPCODE_MASK) >> DNS_OPCODE_SHIFT, DNS_OPCODE_UPDATE);
+	assert_int_equal(rep.an, 0);
+	o.flags = DNS_OPCODE_STATUS << DNS_OPCODE_SHIFT;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+}
+
+static void test_formerr_and_drop(void **state)
+{
+	struct engine_query_params p = { .proto = ENGINE_PROTO_UDP };
+	size_t qlen;
+
+	(void)state;
+	/* shorter than a header: nothing to answer with */
+	assert_int_equal(engine_answer(eng, &p, (const uint8_t *)"\x12\x34\x01", 3, resp,
+				       sizeof(resp), &resp_len), ENGINE_DROP);
+	/* a response: never answered */
+	qlen = fx_query(query, "www.example.com.", DNS_TYPE_A, NULL);
+	query[2] |= 0x80;
+	assert_int_equal(engine_answer(eng, &p, query, qlen, resp, sizeof(resp), &resp_len),
+			 ENGINE_DROP);
+	/* QDCOUNT 0: FORMERR without a question */
+	qlen = fx_query(query, "www.example.com.", DNS_TYPE_A, NULL);
+	dns_put16(query + 4, 0);
+	assert_int_equal(engine_answer(eng, &p, query, DNS_HDR_LEN, resp, sizeof(resp),
+				       &resp_len), ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	assert_int_equal(rep.qd, 0);
+	/* truncated question */
+	qlen = fx_query(query, "www.example.com.", DNS_TYPE_A, NULL);
+	assert_int_equal(engine_answer(eng, &p, query, qlen - 1, resp, sizeof(resp), &resp_len),
+			 ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	/* one trailing byte */
+	query[qlen] = 0;
+	assert_int_equal(engine_answer(eng, &p, query, qlen + 1, resp, sizeof(resp), &resp_len),
+			 ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	assert_int_equal(rep.qd, 1);
+	/* the question name is a compression pointer */
+	memcpy(query + DNS_HDR_LEN, "\xc0\x0c\x00\x01\x00\x01", 6);
+	assert_int_equal(engine_answer(eng, &p, query, DNS_HDR_LEN + 6, resp, sizeof(resp),
+				       &resp_len), ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	assert_int_equal(rep.qd, 0);
+	/* no room for even a header */
+	qlen = fx_query(query, "www.example.com.", DNS_TYPE_A, NULL);
+	assert_int_equal(engine_answer(eng, &p, query, qlen, resp, 11, &resp_len), ENGINE_FAIL);
+}
+
+static void test_nsid(void **state)
+{
+	struct fx_query_opts o = { .edns = true, .nsid = true };
+
+	(void)state;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[2].type, 41);
+	assert_int_equal(rep.rr[2].rdlen, 4 + 5);
+	assert_memory_equal(rdata(2), "\x00\x03\x00\x05pop-1", 9);
+	/* not asked: not sent */
+	o.nsid = false;
+	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rep.rr[2].rdlen, 0);
+}
+
+static void test_nsid_unconfigured(void **state)
+{
+	struct fx_query_opts o = { .edns = true, .nsid = true };
+	struct engine_query_params p = { .proto = ENGINE_PROTO_UDP };
+	struct engine *plain;
+	size_t qlen;
+
+	(void)state;
+	assert_int_equal(engine_new(&plain, zs, NULL), 0);
+	qlen = fx_query(query, "www.example.com.", DNS_TYPE_A, &o);
+	assert_int_equal(engine_answer(plain, &p, query, qlen, resp, sizeof(resp), &resp_len),
+			 ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rep.rr[2].type, 41);
+	assert_int_equal(rep.rr[2].rdlen, 0);
+	engine_free(plain);
+}
+
+static void test_chaos(void **state)
+{
+	struct fx_query_opts o = { .qclass = DNS_CLASS_CH };
+	struct engine_config cfg = { .no_chaos = true };
+	struct engine_query_params p = { .proto = ENGINE_PROTO_UDP };
+	struct engine *off;
+	size_t qlen;
+
+	(void)state;
+	assert_int_equal(ask("ID.server.", DNS_TYPE_TXT, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.rr[0].rclass, DNS_CLASS_CH);
+	assert_memory_equal(rdata(0), "\x0dpop-1.example", 14);
+	assert_int_equal(ask("hostname.bind.", DNS_TYPE_TXT, &o), ENGINE_DONE);
+	assert_memory_equal(rdata(0), "\x0dpop-1.example", 14);
+	assert_int_equal(ask("version.bind.", DNS_TYPE_TXT, &o), ENGINE_DONE);
+	assert_memory_equal(rdata(0), "\x0enameserve-test", 15);
+	assert_int_equal(ask("other.bind.", DNS_TYPE_TXT, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+
+	assert_int_equal(engine_new(&off, zs, &cfg), 0);
+	qlen = fx_query(query, "id.server.", DNS_TYPE_TXT, &o);
+	assert_int_equal(engine_answer(off, &p, query, qlen, resp, sizeof(resp), &resp_len),
+			 ENGINE_DONE);
+	assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	assert_int_equal(rep.an, 0);
+	engine_free(off);
+}
+
+static void test_rd_cd_echoed_ra_clear(void **state)
+{
+	struct fx_query_opts o = { .flags = DNS_FLAG_RD | DNS_FLAG_CD | DNS_FLAG_AD };
+
+	(void)state;
+	assert_int_equal(ask("nope.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_true(flag(DNS_FLAG_RD) && flag(DNS_FLAG_CD));
+	assert_false(flag(DNS_FLAG_RA) || flag(DNS_FLAG_AD) || flag(DNS_FLAG_Z));
+}
+
+/* What the walk hands map sync, collected. */
+struct walk_log {
+	int		n;
+	struct {
+		char		name[DNS_NAME_TEXT_MAX];
+		uint16_t	qtype;
+		uint16_t	ancount;
+		uint16_t	len;
+		bool		pass_do;
+		uint8_t		answer[FP_ANSWER_MAX];
+	} e[64];
+};
+
+static int walk_cb(const struct fastpath_entry *fe, void *ctx)
+{
+	struct walk_log *log = ctx;
+
+	assert_true(log->n < 64);
+	assert_int_equal(fe->qname_len, dns_name_len(fe->qname, DNS_NAME_MAX));
+	dns_name_to_text(log->e[log->n].name, DNS_NAME_TEXT_MAX, fe->qname);
+	log->e[log->n].qtype = fe->qtype;
+	log->e[log->n].ancount = fe->ancount;
+	log->e[log->n].len = fe->answer_len;
+	log->e[log->n].pass_do = fe->pass_do;
+	assert_true(fe->answer_len <= FP_ANSWER_MAX);
+	memcpy(log->e[log->n].answer, fe->answer, fe->answer_len);
+	log->n++;
+	return 0;
+}
+
+static int walk_find(const struct walk_log *log, const char *name, uint16_t qtype)
+{
+	int i;
+
+	for (i = 0; i < log->n; i++)
+		if (!strcmp(log->e[i].name, name) && log->e[i].qtype == qtype)
+			return i;
+	return -1;
+}
+
+static void test_fastpath_walk_filters(void **state)
+{
+	static struct walk_log log;
+	int i;
+
+	(void)state;
+	log.n = 0;
+	assert_int_equal(engine_fastpath_walk(zone_com, walk_cb, &log), 0);
+	/* in: plain authoritative A/AAAA owners */
+	assert_true(walk_find(&log, "www.example.com.", DNS_TYPE_A) >= 0);
+	assert_true(walk_find(&log, "www.example.com.", DNS_TYPE_AAAA) >= 0);
+	assert_true(walk_find(&log, "example.com.", DNS_TYPE_A) >= 0);
+	assert_true(walk_find(&log, "mail.example.com.", DNS_TYPE_AAAA) >= 0);
+	assert_true(walk_find(&log, "a.ent2.wild.example.com.", DNS_TYPE_A) >= 0);
+	/* out: glue below a cut, wildcard owners, CNAME owners, names under DNAME */
+	assert_int_equal(walk_find(&log, "ns1.sub.example.com.", DNS_TYPE_A), -1);
+	assert_int_equal(walk_find(&log, "ns1.sub.example.com.", DNS_TYPE_AAAA), -1);
+	assert_int_equal(walk_find(&log, "*.wild.example.com.", DNS_TYPE_A), -1);
+	assert_int_equal(walk_find(&log, "alias.example.com.", DNS_TYPE_A), -1);
+	for (i = 0; i < log.n; i++)
+		assert_false(log.e[i].pass_do);
+	/* exactly the A/AAAA owners that answer with their bare RRset */
+	assert_int_equal(log.n, 12);
+	i = walk_find(&log, "www.example.com.", DNS_TYPE_A);
+	assert_int_equal(log.e[i].ancount, 2);
+	assert_int_equal(log.e[i].len, 32);
+}
+
+/* Every walked entry equals the answer section of a real query, sent with mixed
+ * letter case and EDNS, as the fast path would see it. */
+static void test_fastpath_bytes_match_engine(void **state)
+{
+	static struct walk_log log;
+	struct fx_query_opts o = { .id = 0x4242, .flags = DNS_FLAG_RD, .edns = true };
+	char mixed[DNS_NAME_TEXT_MAX];
+	size_t qsec, j;
+	int i;
+
+	(void)state;
+	log.n = 0;
+	assert_int_equal(engine_fastpath_walk(zone_com, walk_cb, &log), 0);
+	assert_true(log.n > 0);
+	for (i = 0; i < log.n; i++) {
+		strcpy(mixed, log.e[i].name);
+		for (j = 0; mixed[j]; j += 2)
+			mixed[j] = toupper((unsigned char)mixed[j]);
+		o.do_bit = i & 1;
+		assert_int_equal(ask(mixed, log.e[i].qtype, &o), ENGINE_DONE);
+		qsec = DNS_HDR_LEN + dns_name_len(query + DNS_HDR_LEN, DNS_NAME_MAX) + 4;
+		assert_int_equal(rep.an, log.e[i].ancount);
+		assert_int_equal(resp_len, qsec + log.e[i].len + 11);
+		assert_memory_equal(resp + qsec, log.e[i].answer, log.e[i].len);
+		assert_memory_equal(resp + resp_len - 11,
+				    o.do_bit ? "\x00\x00\x29\x04\xd0\x00\x00\x80\x00\x00\x00" :
+					       "\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00", 11);
+	}
+}
+
+static void test_fastpath_walk_too_long_and_signed(void **state)
+{
+	static struct walk_log log;
+	struct fx_rec recs[24] = {
+		{ "example.net.", 3600, DNS_TYPE_SOA, "ns.example.net. h.example.net. 1 2 3 4 5" },
+		{ "example.net.", 3600, DNS_TYPE_NS, "ns.example.net." },
+		{ "ns.example.net.", 3600, DNS_TYPE_A, "198.18.0.53" },
+		/* RRSIG presence marks the zone signed (raw RDATA, served as data) */
+		{ "ns.example.net.", 3600, DNS_TYPE_RRSIG,
+		  "0001" "0d02" "00000e10" "00000000" "00000000" "0001" "076578616d706c65036e657400"
+		  "00112233" },
+	};
+	char addr[20][32];
+	struct zone *z;
+	char err[256];
+	int i;
+
+	(void)state;
+	/* 17 AAAA records of 28 bytes: 476 > FP_ANSWER_MAX */
+	for (i = 0; i < 17; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "2001:db8::%x", i + 1);
+		recs[4 + i] = (struct fx_rec){ "many.example.net.", 60, DNS_TYPE_AAAA, addr[i] };
+	}
+	z = fx_zone(recs, 21, err, sizeof(err));
+	assert_non_null(z);
+	assert_true(z->dnssec);
+	log.n = 0;
+	assert_int_equal(engine_fastpath_walk(z, walk_cb, &log), 0);
+	assert_int_equal(log.n, 1);
+	assert_string_equal(log.e[0].name, "ns.example.net.");
+	assert_true(log.e[0].pass_do);
+	zone_free(z);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_positive_a_exact_bytes),
+		cmocka_unit_test(test_positive_a_exact_bytes_edns),
+		cmocka_unit_test(test_aaaa_and_flags),
+		cmocka_unit_test(test_soa_at_apex),
+		cmocka_unit_test(test_ns_at_apex_with_addresses),
+		cmocka_unit_test(test_mx_additional),
+		cmocka_unit_test(test_srv_additional),
+		cmocka_unit_test(test_nxdomain),
+		cmocka_unit_test(test_nodata),
+		cmocka_unit_test(test_empty_non_terminal),
+		cmocka_unit_test(test_referral),
+		cmocka_unit_test(test_ds_at_cut_is_parent_side),
+		cmocka_unit_test(test_cname_chain),
+		cmocka_unit_test(test_cname_out_of_zone),
+		cmocka_unit_test(test_cname_dangling_and_nodata),
+		cmocka_unit_test(test_cname_loop_bounded),
+		cmocka_unit_test(test_cname_into_delegation),
+		cmocka_unit_test(test_dname),
+		cmocka_unit_test(test_dname_yxdomain),
+		cmocka_unit_test(test_wildcard),
+		cmocka_unit_test(test_wildcard_blocked_by_ent),
+		cmocka_unit_test(test_wildcard_cname),
+		cmocka_unit_test(test_any_minimal),
+		cmocka_unit_test(test_edns_badvers),
+		cmocka_unit_test(test_edns_two_opts_formerr),
+		cmocka_unit_test(test_edns_udp_size_and_cookie),
+		cmocka_unit_test(test_truncation_udp_then_tcp),
+		cmocka_unit_test(test_tcp_same_as_udp),
+		cmocka_unit_test(test_refused_outside_zones),
+		cmocka_unit_test(test_notimp_opcode),
+		cmocka_unit_test(test_formerr_and_drop),
+		cmocka_unit_test(test_nsid),
+		cmocka_unit_test(test_nsid_unconfigured),
+		cmocka_unit_test(test_chaos),
+		cmocka_unit_test(test_rd_cd_echoed_ra_clear),
+		cmocka_unit_test(test_fastpath_walk_filters),
+		cmocka_unit_test(test_fastpath_bytes_match_engine),
+		cmocka_unit_test(test_fastpath_walk_too_long_and_signed),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

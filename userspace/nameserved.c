@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* nameserved: the authoritative daemon. Loads zone files, serves them over UDP
+ * and TCP, optionally fills the XDP fast path, reloads on SIGHUP. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu.h>
+
+#include "engine.h"
+#include "fastpath.h"
+#include "log.h"
+#include "map_sync.h"
+#include "server_tcp.h"
+#include "server_udp.h"
+#include "xdp_loader.h"
+#include "zone_store.h"
+
+#define PROG	"nameserved"
+
+struct zone_src {
+	const char	*path;
+	uint8_t		origin[DNS_NAME_MAX];	/* of the version now served */
+};
+
+struct daemon {
+	struct server_addr	*addrs;
+	size_t			naddrs;
+	struct zone_src		*zones;
+	size_t			nzones;
+	const char		**ifaces;
+	size_t			nifaces;
+	struct xdp_loader_opts	xdp_opts;
+	int			threads;
+	struct engine_config	ecfg;
+
+	struct zone_store	*zs;
+	struct engine		*engine;
+	struct server_udp	*udp;
+	struct server_tcp	*tcp;
+	struct xdp_loader	*xl;
+	struct map_sync		*ms;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " --listen ADDR[@PORT]... --zone FILE... [options]\n"
+		"\n"
+		"  --listen ADDR[@PORT]       IPv4 or IPv6 address to serve on (default port 53);\n"
+		"                             repeatable\n"
+		"  --zone FILE                RFC 1035 master file, origin from its SOA or $ORIGIN;\n"
+		"                             repeatable\n"
+		"  --xdp IFACE                attach the XDP fast path to IFACE; repeatable\n"
+		"  --xdp-mode native|generic  XDP attach mode (default: native, else generic)\n"
+		"  --instance NAME            pin directory under " FP_PIN_ROOT " (default: default)\n"
+		"  --threads N                UDP and TCP worker threads (default: one per CPU)\n"
+		"  --nsid STRING              answer the EDNS NSID option (RFC 5001) with STRING\n"
+		"  --identity STRING          CHAOS TXT id.server / hostname.bind (default: host name)\n"
+		"  --version-string STRING    CHAOS TXT version.bind / version.server\n"
+		"  --no-chaos                 refuse CHAOS queries\n"
+		"  -h, --help                 this text\n"
+		"\n"
+		"SIGHUP reloads the zone files; SIGINT or SIGTERM stops.\n");
+}
+
+static void *grow(void *arr, size_t n, size_t size)
+{
+	void *p = realloc(arr, (n + 1) * size);
+
+	if (!p) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* Exits 2 on a bad command line, with the reason on stderr. */
+static void parse_args(struct daemon *d, int argc, char **argv)
+{
+	enum { O_LISTEN = 256, O_ZONE, O_XDP, O_XDP_MODE, O_INSTANCE, O_THREADS, O_NSID,
+	       O_IDENTITY, O_VERSION, O_NO_CHAOS };
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "zone", required_argument, NULL, O_ZONE },
+		{ "xdp", required_argument, NULL, O_XDP },
+		{ "xdp-mode", required_argument, NULL, O_XDP_MODE },
+		{ "instance", required_argument, NULL, O_INSTANCE },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "nsid", required_argument, NULL, O_NSID },
+		{ "identity", required_argument, NULL, O_IDENTITY },
+		{ "version-string", required_argument, NULL, O_VERSION },
+		{ "no-chaos", no_argument, NULL, O_NO_CHAOS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_LISTEN:
+			d->addrs = grow(d->addrs, d->naddrs, sizeof(*d->addrs));
+			if (server_addr_parse(optarg, SERVER_PORT_DEFAULT, &d->addrs[d->naddrs])) {
+				fprintf(stderr, PROG ": --listen '%s': expected an IPv4 or IPv6 "
+					"address, optionally followed by @PORT\n", optarg);
+				exit(2);
+			}
+			d->naddrs++;
+			break;
+		case O_ZONE:
+			d->zones = grow(d->zones, d->nzones, sizeof(*d->zones));
+			memset(&d->zones[d->nzones], 0, sizeof(d->zones[0]));
+			d->zones[d->nzones++].path = optarg;
+			break;
+		case O_XDP:
+			d->ifaces = grow(d->ifaces, d->nifaces, sizeof(*d->ifaces));
+			d->ifaces[d->nifaces++] = optarg;
+			break;
+		case O_XDP_MODE:
+			if (!strcmp(optarg, "native")) {
+				d->xdp_opts.mode = XDP_LOADER_NATIVE;
+			} else if (!strcmp(optarg, "generic")) {
+				d->xdp_opts.mode = XDP_LOADER_GENERIC;
+			} else {
+				fprintf(stderr, PROG ": --xdp-mode '%s': expected native or "
+					"generic\n", optarg);
+				exit(2);
+			}
+			break;
+		case O_INSTANCE:
+			if (!*optarg || strchr(optarg, '/') || !strcmp(optarg, ".") ||
+			    !strcmp(optarg, "..") || strlen(optarg) > NAME_MAX) {
+				fprintf(stderr, PROG ": --instance '%s': expected a plain directory "
+					"name\n", optarg);
+				exit(2);
+			}
+			d->xdp_opts.instance = optarg;
+			break;
+		case O_THREADS:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 1024) {
+				fprintf(stderr, PROG ": --threads '%s': expected a number from 1 "
+					"to 1024\n", optarg);
+				exit(2);
+			}
+			d->threads = v;
+			break;
+		case O_NSID:
+			d->ecfg.nsid = optarg;
+			break;
+		case O_IDENTITY:
+			d->ecfg.identity = optarg;
+			break;
+		case O_VERSION:
+			d->ecfg.version = optarg;
+			break;
+		case O_NO_CHAOS:
+			d->ecfg.no_chaos = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+	if (!d->naddrs) {
+		fprintf(stderr, PROG ": no --listen address given\n");
+		usage(stderr);
+		exit(2);
+	}
+	if ((d->ecfg.nsid && strlen(d->ecfg.nsid) > ENGINE_NSID_MAX) ||
+	    (d->ecfg.identity && strlen(d->ecfg.identity) > ENGINE_CHAOS_TXT_MAX) ||
+	    (d->ecfg.version && strlen(d->ecfg.version) > ENGINE_CHAOS_TXT_MAX)) {
+		fprintf(stderr, PROG ": --nsid takes at most %d bytes, --identity and "
+			"--version-string at most %d\n", ENGINE_NSID_MAX, ENGINE_CHAOS_TXT_MAX);
+		exit(2);
+	}
+	if (d->nifaces == 0 && (d->xdp_opts.mode != XDP_LOADER_AUTO || d->xdp_opts.instance))
+		fprintf(stderr, PROG ": warning: --xdp-mode and --instance only matter with "
+			"--xdp\n");
+}
+
+static const char *origin_str(const uint8_t *origin, char *buf, size_t cap)
+{
+	if (dns_name_to_text(buf, cap, origin) < 0)
+		snprintf(buf, cap, "?");
+	return buf;
+}
+
+/* Loads one zone file and publishes it. On failure the previous version, if
+ * any, keeps serving. */
+static int load_zone(struct daemon *d, size_t idx, bool reload)
+{
+	struct zone_src *src = &d->zones[idx];
+	char err[1024], name[DNS_NAME_TEXT_MAX];
+	struct zone *z;
+	size_t i;
+	int ret;
+
+	ret = zone_load_file(src->path, &z, err, sizeof(err));
+	if (ret) {
+		log_err(PROG ": %s%s", err, reload ? " (the previous version stays)" : "");
+		return ret;
+	}
+	for (i = 0; i < d->nzones; i++) {
+		if (i != idx && d->zones[i].origin[0] &&
+		    dns_name_equal(d->zones[i].origin, z->origin)) {
+			log_err(PROG ": %s: zone %s is already loaded from %s", src->path,
+				origin_str(z->origin, name, sizeof(name)), d->zones[i].path);
+			zone_free(z);
+			return -EEXIST;
+		}
+	}
+	/* Same file, new origin: the old zone stops being served. */
+	if (reload && src->origin[0] && !dns_name_equal(src->origin, z->origin))
+		zone_store_remove(d->zs, src->origin);
+	memcpy(src->origin, z->origin, z->origin_len);
+	log_info(PROG ": zone %s serial %u: %zu records, %zu names%s",
+		 origin_str(z->origin, name, sizeof(name)), z->serial, z->nrrs, z->nnodes,
+		 z->dnssec ? ", signed" : "");
+	return zone_store_publish(d->zs, z);
+}
+
+static int walk_zone(const struct zone *z, void *ms)
+{
+	return engine_fastpath_walk(z, map_sync_put, ms);
+}
+
+/* A full sync of the fast path's maps with what the engine answers now. */
+static int sync_fastpath(struct daemon *d)
+{
+	int ret;
+
+	if (!d->ms)
+		return 0;
+	map_sync_begin(d->ms);
+	ret = zone_store_foreach(d->zs, walk_zone, d->ms);
+	if (ret) {
+		log_err(PROG ": fast path: filling the maps failed: %s", strerror(-ret));
+		return ret;
+	}
+	ret = map_sync_commit(d->ms);
+	if (ret) {
+		log_err(PROG ": fast path: commit failed: %s", strerror(-ret));
+		return ret;
+	}
+	log_info(PROG ": fast path: %lu answers installed", map_sync_count(d->ms));
+	return 0;
+}
+
+/* Maps first, then links: the program starts with every hot answer in place,
+ * and a daemon that cannot sync never attaches. */
+static int start_xdp(struct daemon *d)
+{
+	int fds[FP_TIERS], ret, t;
+	size_t i;
+
+	ret = xdp_loader_open(&d->xl, &d->xdp_opts);
+	if (ret) {
+		log_err(PROG ": XDP: cannot load the fast path: %s", strerror(-ret));
+		return ret;
+	}
+	for (t = 0; t < FP_TIERS; t++)
+		fds[t] = xdp_loader_answers_fd(d->xl, t);
+	ret = map_sync_new(&d->ms, fds);
+	if (ret) {
+		log_err(PROG ": XDP: map sync: %s", strerror(-ret));
+		return ret;
+	}
+	ret = sync_fastpath(d);
+	if (ret)
+		return ret;
+	for (i = 0; i < d->nifaces; i++) {
+		ret = xdp_loader_attach(d->xl, d->ifaces[i]);
+		if (ret) {
+			log_err(PROG ": XDP: cannot attach to %s: %s", d->ifaces[i],
+				strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void reload(struct daemon *d)
+{
+	size_t i, failed = 0;
+
+	log_info(PROG ": SIGHUP: reloading %zu zone files", d->nzones);
+	for (i = 0; i < d->nzones; i++)
+		if (load_zone(d, i, true))
+			failed++;
+	sync_fastpath(d);
+	log_info(PROG ": reload done, %zu of %zu zone files failed", failed, d->nzones);
+}
+
+static void shutdown_all(struct daemon *d)
+{
+	/* XDP goes first, so its queries fall back to sockets still open. */
+	map_sync_free(d->ms);
+	xdp_loader_close(d->xl);
+	server_udp_stop(d->udp);
+	server_tcp_stop(d->tcp);
+	engine_free(d->engine);
+	zone_store_free(d->zs);
+	free(d->addrs);
+	free(d->zones);
+	free(d->ifaces);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	sigset_t sigs;
+	size_t i;
+	int sig, ret = 1;
+
+	parse_args(&d, argc, argv);
+	/* Workers inherit this mask, so signals reach only sigwait below. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rcu_register_thread();
+
+	if (zone_store_new(&d.zs)) {
+		log_err(PROG ": out of memory");
+		goto out;
+	}
+	if (engine_new(&d.engine, d.zs, &d.ecfg)) {
+		log_err(PROG ": cannot set up the query engine");
+		goto out;
+	}
+	for (i = 0; i < d.nzones; i++)
+		if (load_zone(&d, i, false))
+			goto out;
+	if (!d.nzones)
+		log_warn(PROG ": no --zone given: every query will be REFUSED");
+	{
+		struct server_udp_opts uo = { .engine = d.engine, .addrs = d.addrs,
+					      .naddrs = d.naddrs, .threads = d.threads };
+		struct server_tcp_opts to = { .engine = d.engine, .addrs = d.addrs,
+					      .naddrs = d.naddrs, .threads = d.threads };
+
+		if (server_udp_start(&d.udp, &uo) || server_tcp_start(&d.tcp, &to))
+			goto out;
+	}
+	if (d.nifaces && start_xdp(&d))
+		goto out;
+	log_info(PROG ": ready");
+
+	for (;;) {
+		sig = sigwaitinfo(&sigs, NULL);
+		if (sig < 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(&d);
+			continue;
+		}
+		log_info(PROG ": %s: stopping", strsignal(sig));
+		break;
+	}
+	ret = 0;
+out:
+	shutdown_all(&d);
+	rcu_unregister_thread();
+	return ret;
+}
