@@ -39,6 +39,7 @@ CTL_SRCS	:= $(wildcard ctl/*.c)
 CTL_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
+BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench
 
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -47,7 +48,7 @@ TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS)
+all: $(BUILD)/nameserved $(BUILD)/nsctl $(TEST_BINS) $(BENCH_BPF_OBJS) $(BENCH_BINS)
 
 $(BUILD) $(BUILD)/userspace $(BUILD)/ctl $(BUILD)/tests $(BUILD)/bench:
 	$(Q)mkdir -p $@
@@ -89,6 +90,11 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(SKELS) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
+$(BUILD)/bench/xdp_prog_bench: bench/xdp_prog_bench.c $(LIB) $(SKELS) \
+		$(patsubst %.bpf.o,%.skel.h,$(BENCH_BPF_OBJS)) | $(BUILD)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
 unit-test: $(TEST_BINS)
 	$(Q)tests/run_unit.sh $(TEST_BINS)
 
@@ -109,6 +115,24 @@ test: all unit-test selftest
 
 bench: all
 	$(Q)bench/run.sh
+
+# libFuzzer targets, built by clang with their own sanitized copy of the
+# presentation/wire sources they exercise (the library itself is built by gcc).
+FUZZ_SRCS	:= $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS	:= $(addprefix userspace/,dns_name.c dns_rdata.c dns_svcb.c dns_text.c \
+		   dns_encoding.c dns_type.c zonefile.c)
+FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+fuzz: $(FUZZ_BINS)
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard userspace/*.h) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -Iuserspace $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

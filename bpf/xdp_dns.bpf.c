@@ -79,9 +79,10 @@ struct fp_query {
 
 /* The lookup key is too big for the 512-byte stack; it is built here. */
 struct fp_scratch {
+	__u64			launder;/* see fp_launder() */
 	__u32			align;	/* puts key.qname on an 8-byte boundary */
 	struct fp_key_256	key;
-	__u8			tail[8];/* qtype and qclass of a 255-byte name */
+	__u8			tail[16];/* a 255-byte name's type, class and zero word */
 };
 
 #define FP_ANSWERS_MAP(n)					\
@@ -113,6 +114,20 @@ struct {
 } scratch SEC(".maps");
 
 const volatile __u16 dns_port = 53;	/* host order */
+
+/*
+ * Verifier: a value read back from a map is just "some scalar". Paths that
+ * reach the same point knowing different ranges for a value (one per loop exit,
+ * per VLAN count, per IHL) would each be walked through the rest of the
+ * program; laundering the value, then bounding it again, lets them share one
+ * state. Only for values the code has already bounded by construction, and
+ * masked at once: 6.1 does not keep an unbounded scalar spilled to the stack.
+ */
+static __always_inline __u64 fp_launder(struct fp_scratch *s, __u64 v)
+{
+	*(volatile __u64 *)&s->launder = v;
+	return *(volatile __u64 *)&s->launder;
+}
 
 static __always_inline __u16 fp_csum_fold(__u64 s)
 {
@@ -148,17 +163,13 @@ static __always_inline __u64 fp_lower8(__u64 x)
 	return x | (upper >> 2);
 }
 
-/* Keeps the first @keep bytes (in memory order) of a word loaded from memory. */
-static __always_inline __u64 fp_keep8(int keep)
+/* A mask of the first @k (0..7) bytes, in memory order, of a loaded word. */
+static __always_inline __u64 fp_first_bytes(__u64 k)
 {
-	if (keep >= 8)
-		return ~0ULL;
-	if (keep <= 0)
-		return 0;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return ~0ULL >> (64 - 8 * keep);
+	return (1ULL << (8 * k)) - 1;
 #else
-	return ~0ULL << (64 - 8 * keep);
+	return ~(~0ULL >> (8 * k));
 #endif
 }
 
@@ -221,6 +232,12 @@ static __always_inline int fp_parse_l2_l4(struct xdp_md *ctx, struct fp_query *q
 			return FP_PASS_FRAGMENT;
 		q->ip_hlen = ip->ihl * 4;
 		tot = bpf_ntohs(ip->tot_len);
+		/* Verifier: 6.1 knows nothing of a byte-swapped value; bound it
+		 * on its own (clang would fold both checks into one) before it
+		 * moves a packet pointer. */
+		if (tot > FP_PKT_OFF_MAX)
+			return FP_PASS_MALFORMED;
+		barrier_var(tot);
 		if (tot < q->ip_hlen + sizeof(*udp) || data + off + tot > end)
 			return FP_PASS_MALFORMED;
 		ip_payload = tot - q->ip_hlen;
@@ -236,6 +253,10 @@ static __always_inline int fp_parse_l2_l4(struct xdp_md *ctx, struct fp_query *q
 		if (ip6->nexthdr != IPPROTO_UDP)
 			return fp_ipv6_ext(ip6->nexthdr) ? FP_PASS_FRAGMENT : FP_PASS_NOT_DNS;
 		ip_payload = bpf_ntohs(ip6->payload_len);
+		/* Verifier: as for IPv4. */
+		if (ip_payload > FP_PKT_OFF_MAX)
+			return FP_PASS_MALFORMED;
+		barrier_var(ip_payload);
 		if (ip_payload < sizeof(*udp) || data + off + sizeof(*ip6) + ip_payload > end)
 			return FP_PASS_MALFORMED;
 		off += sizeof(*ip6);
@@ -324,13 +345,20 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u64 qname_off = q->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN;
-	__u64 n = 0, len = 0, width, words, qend;
+	__u64 n = 0, len = 0, width, full, copy, qend;
 	struct fp_dnshdr *dns = data + q->l4_off + sizeof(struct udphdr);
-	__u16 qclass, arcount;
+	union {
+		struct {
+			__u16	qtype;
+			__u16	pad;
+		};
+		__u32	word;
+	} kq;
+	__u16 qtype, arcount;
 	__u64 *w = (__u64 *)s->key.qname;
 	__u64 x, sum = 0;
 	__u8 *p;
-	int i, ret;
+	int i;
 
 	if ((void *)(dns + 1) > end)
 		return FP_PASS_MALFORMED;
@@ -361,40 +389,67 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	}
 	if (len != 0)
 		return FP_PASS_MALFORMED;
-	/* Verifier: each exit from the loop above knows a different range for n,
-	 * and the rest of the program would be walked once per range; read it
-	 * back from the map so all of them share one state. */
-	*(volatile __u32 *)&s->align = n;
-	n = *(volatile __u32 *)&s->align;
-	if (n > FP_QNAME_WIRE_MAX - 1 || n == 0)
-		return FP_PASS_MALFORMED;
+	/* Verifier: each exit from the loop above knows n differently. */
+	n = fp_launder(s, n) & 0xff;
 	q->qlen = n;
 	qend = qname_off + n + 4;
 	if (qend > q->msg_end)
 		return FP_PASS_MALFORMED;
 
-	/* The name with its type and class, copied once; the word loop below
-	 * sums it for the checksum and turns it into the key. */
-	if (bpf_xdp_load_bytes(ctx, qname_off, s->key.qname, n + 4))
-		return FP_PASS_ERROR;
-	p = s->key.qname + n;
-	s->key.qtype = (p[0] << 8) | p[1];
-	s->key.pad = 0;
-	qclass = (p[2] << 8) | p[3];
-	if (qclass != DNS_CLASS_IN)
+	p = data + qname_off + n;
+	if ((void *)(p + 4) > end)
+		return FP_PASS_MALFORMED;
+	qtype = (p[0] << 8) | p[1];
+	if (p[2] != 0 || p[3] != DNS_CLASS_IN)
 		return FP_PASS_CLASS;
 
-	q->client_size = DNS_UDP_MIN;
-	q->opt = false;
-	q->dnssec_ok = false;
-	if (arcount) {
-		ret = fp_parse_opt(ctx, q, qend);
-		if (ret != FP_CONTINUE)
-			return ret;
-	} else if (qend != q->msg_end) {
-		return FP_PASS_MALFORMED;
-	}
+	/*
+	 * The name with its type and class, copied once. Whole words when the
+	 * packet has them: loads that match the copy's stores are forwarded,
+	 * loads that straddle two of them stall the pipeline.
+	 */
+	copy = (n + 4 + 7) & ~7ULL;
+	if (data + qname_off + copy > end)
+		copy = n + 4;
+	/* Verifier: the rounding loses both bounds; clang knows them, so it
+	 * must not see this check (and 6.1 learns nothing from "!= 0"). */
+	barrier_var(copy);
+	if (copy < 4 || copy > FP_QWORDS * 8)
+		return FP_PASS_ERROR;
+	if (bpf_xdp_load_bytes(ctx, qname_off, s->key.qname, copy))
+		return FP_PASS_ERROR;
 
+	/* Sum the question for the UDP checksum: whole words, then the last
+	 * one with the bytes past the question masked off. It starts at an
+	 * even offset of the UDP segment. */
+	full = (n + 4) / 8;
+	/* Verifier: hide full's bound from clang, which would otherwise drop
+	 * the constant loop bound and count down to full instead: 6.1 cannot
+	 * follow that. Same below. */
+	barrier_var(full);
+	for (i = 0; i < FP_QWORDS; i++) {
+		if (i >= full)
+			break;
+		x = w[i];
+		sum += (x & 0xffffffff) + (x >> 32);
+	}
+	x = w[full] & fp_first_bytes((n + 4) & 7);
+	q->qsum = sum + (x & 0xffffffff) + (x >> 32);
+
+	/* The key: the name lower-cased, zero words up to the tier's width
+	 * (the map compares no more). One exit per loop keeps the verifier
+	 * from forking per word. */
+	kq.qtype = qtype;
+	kq.pad = 0;
+	*(__u32 *)&s->key = kq.word;	/* one store: jhash reads one word */
+	full = n / 8;
+	barrier_var(full);
+	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
+		if (i >= full)
+			break;
+		w[i] = fp_lower8(w[i]);
+	}
+	w[full] = fp_lower8(w[full] & fp_first_bytes(n & 7));
 	if (n <= FP_TIER_0) {
 		*tier = 0;
 		width = FP_TIER_0;
@@ -408,20 +463,22 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 		*tier = 3;
 		width = FP_TIER_3;
 	}
-	words = (n + 4 + 7) / 8;
-	if (words < width / 8)
-		words = width / 8;
-	/* Only the tier's width is zero padded: the map compares no more. */
-	for (i = 0; i < FP_QWORDS; i++) {
-		if (i >= words)
+	/* Verifier: counting from 0 keeps i a constant in each pass. */
+	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
+		if (i >= width / 8)
 			break;
-		x = w[i];
-		x &= fp_keep8(n + 4 - 8 * i);
-		sum += (x & 0xffffffff) + (x >> 32);
-		w[i] = fp_lower8(x & fp_keep8(n - 8 * i));
+		if (i > full)
+			w[i] = 0;
 	}
-	q->qsum = sum;
-	return FP_CONTINUE;
+
+	/* Verifier: after the word loops, so they are walked once per tier
+	 * and not once per way through the OPT record as well. */
+	q->client_size = DNS_UDP_MIN;
+	q->opt = false;
+	q->dnssec_ok = false;
+	if (arcount)
+		return fp_parse_opt(ctx, q, qend);
+	return qend == q->msg_end ? FP_CONTINUE : FP_PASS_MALFORMED;
 }
 
 static __always_inline struct fp_answer *fp_lookup(struct fp_scratch *s, int tier)
@@ -444,18 +501,20 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 				    const struct fp_answer *a)
 {
 	__u32 alen = a->len, dns_len, ulen, frame_len, aoff, ooff, i;
-	__u16 flags, ancount = a->ancount;
+	__u16 flags, sport, dport, ancount = a->ancount;
 	void *data, *end;
 	struct ethhdr *eth;
 	struct udphdr *udp;
 	struct fp_dnshdr *dns;
 	__u8 mac[ETH_ALEN], *o;
+	__u64 *d, tail;
 	__u64 sum;
 	__u16 csum;
 	__u32 av;
 	long delta;
 
-	if (alen > FP_ANSWER_MAX)
+	/* No record is shorter than 11 bytes: 1..7 is a broken entry. */
+	if (alen > FP_ANSWER_MAX || (alen && alen < 8))
 		return FP_PASS_ERROR;
 	if ((a->flags & FP_ANSWER_F_PASS_DO) && q->dnssec_ok)
 		return FP_PASS_DNSSEC;
@@ -479,37 +538,44 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 
-	/* The pseudo-header's protocol and length, then the UDP length field. */
+	/*
+	 * Sums are taken from the values read before the rewrite and the ones
+	 * written, never by reading back: a load that straddles stores just
+	 * made stalls. First the pseudo-header's protocol and length, then the
+	 * UDP length field.
+	 */
 	sum = bpf_htons(IPPROTO_UDP) + 2 * bpf_htons(ulen);
 	if (q->v6) {
 		struct ipv6hdr *ip6 = data + (q->l3_off & 0xff);
-		struct in6_addr tmp;
+		__u64 a0, a1, b0, b1;
 
 		if ((void *)(ip6 + 1) > end)
 			return FP_PASS_ERROR;
-		tmp = ip6->saddr;
-		ip6->saddr = ip6->daddr;
-		ip6->daddr = tmp;
+		a0 = *(__u64 *)&ip6->saddr;
+		a1 = *((__u64 *)&ip6->saddr + 1);
+		b0 = *(__u64 *)&ip6->daddr;
+		b1 = *((__u64 *)&ip6->daddr + 1);
+		*(__u64 *)&ip6->saddr = b0;
+		*((__u64 *)&ip6->saddr + 1) = b1;
+		*(__u64 *)&ip6->daddr = a0;
+		*((__u64 *)&ip6->daddr + 1) = a1;
 		ip6->hop_limit = FP_REPLY_TTL;
 		ip6->payload_len = bpf_htons(ulen);
-		for (i = 0; i < 4; i++)
-			sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] + ip6->daddr.in6_u.u6_addr32[i];
+		sum += (a0 & 0xffffffff) + (a0 >> 32) + (a1 & 0xffffffff) + (a1 >> 32) +
+		       (b0 & 0xffffffff) + (b0 >> 32) + (b1 & 0xffffffff) + (b1 >> 32);
 	} else {
 		struct iphdr *ip = data + (q->l3_off & 0xff);
-		__u32 tmp, *opt;
+		__u32 saddr, daddr, *opt;
+		__u16 tot = bpf_htons(q->ip_hlen + ulen);
 		__u64 isum;
 
 		if ((void *)(ip + 1) > end)
 			return FP_PASS_ERROR;
-		tmp = ip->saddr;
-		ip->saddr = ip->daddr;
-		ip->daddr = tmp;
-		ip->ttl = FP_REPLY_TTL;
-		ip->tot_len = bpf_htons(q->ip_hlen + ulen);
-		ip->check = 0;
-		sum += (__u64)ip->saddr + ip->daddr;
-		isum = (__u64)((__u32 *)ip)[0] + ((__u32 *)ip)[1] + ((__u32 *)ip)[2] +
-		       ip->saddr + ip->daddr;
+		saddr = ip->saddr;
+		daddr = ip->daddr;
+		sum += (__u64)saddr + daddr;
+		isum = (__u64)saddr + daddr + *(__u16 *)ip + tot + ip->id + ip->frag_off +
+		       bpf_htons(FP_REPLY_TTL << 8 | ip->protocol);
 		/* Options are kept as they are and covered by the checksum. */
 		for (i = 0; i < FP_IPV4_OPT_WORDS; i++) {
 			if (i >= q->ip_hlen / 4 - 5)
@@ -519,6 +585,10 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 				return FP_PASS_ERROR;
 			isum += *opt;
 		}
+		ip->saddr = daddr;
+		ip->daddr = saddr;
+		ip->ttl = FP_REPLY_TTL;
+		ip->tot_len = tot;
 		ip->check = ~fp_csum_fold(isum);
 	}
 
@@ -526,32 +596,51 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	dns = (void *)(udp + 1);
 	if ((void *)(dns + 1) > end)
 		return FP_PASS_ERROR;
-	csum = udp->source;
-	udp->source = udp->dest;
-	udp->dest = csum;
+	sport = udp->source;
+	dport = udp->dest;
+	flags = bpf_htons(DNS_QR | DNS_AA | (q->flags & (DNS_RD | DNS_CD)));
+	udp->source = dport;
+	udp->dest = sport;
 	udp->len = bpf_htons(ulen);
 	udp->check = 0;
-	flags = DNS_QR | DNS_AA | (q->flags & (DNS_RD | DNS_CD));
-	dns->flags = bpf_htons(flags);
+	dns->flags = flags;
 	dns->qdcount = bpf_htons(1);
 	dns->ancount = bpf_htons(ancount);
 	dns->nscount = 0;
 	dns->arcount = bpf_htons(q->opt ? 1 : 0);
-	sum += udp->source + udp->dest + dns->id + dns->flags + dns->qdcount + dns->ancount +
-	       dns->arcount + q->qsum;
+	sum += sport + dport + dns->id + flags + bpf_htons(1) + bpf_htons(ancount) +
+	       bpf_htons(q->opt ? 1 : 0) + q->qsum;
 
 	/* The question stays where it is; the answer starts right after it. */
-	aoff = q->l4_off + sizeof(*udp) + DNS_HDR_LEN + q->qlen + 4;
-	if (alen) {
-		/* Verifier: a non-zero length no larger than data[]. */
-		if (alen > FP_ANSWER_MAX || bpf_xdp_store_bytes(ctx, aoff, (void *)a->data, alen))
+	aoff = (q->l4_off + sizeof(*udp) + DNS_HDR_LEN + q->qlen + 4) & FP_PKT_OFF_MAX;
+	if (alen >= 8) {
+		/* Whole words, then one word that ends where the answer ends,
+		 * overlapping the last: no byte loop and no helper call. */
+		for (i = 0; i < FP_ANSWER_MAX / 8; i++) {
+			if (i >= alen / 8)
+				break;
+			d = data + aoff + 8 * i;
+			if ((void *)(d + 1) > end)
+				return FP_PASS_ERROR;
+			*d = *(__u64 *)(a->data + 8 * i);
+		}
+		/* Verifier: 6.1 does not carry the checks on alen above over
+		 * to its spilled copy; check again what is used here. */
+		tail = alen - 8;
+		barrier_var(tail);
+		if (tail > FP_ANSWER_MAX - 8)
 			return FP_PASS_ERROR;
-		sum += fp_csum_be(av, q->qlen & 1);
+		/* Verifier: one scalar offset; data + x - 8 would be a
+		 * pointer with a negative fixed offset. */
+		d = data + ((aoff + tail) & FP_PKT_OFF_MAX);
+		if ((void *)(d + 1) > end)
+			return FP_PASS_ERROR;
+		*d = *(__u64 *)(a->data + tail);
 	}
+	if (alen)
+		sum += fp_csum_be(av, q->qlen & 1);
 	if (q->opt) {
 		ooff = (aoff + alen) & FP_PKT_OFF_MAX;
-		data = (void *)(long)ctx->data;
-		end = (void *)(long)ctx->data_end;
 		o = data + ooff;
 		if ((void *)(o + DNS_OPT_LEN) > end)
 			return FP_PASS_ERROR;
@@ -571,9 +660,6 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 				  (q->qlen + alen) & 1);
 	}
 
-	/* Verifier: storing bytes invalidates packet pointers. */
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
 	udp = data + (q->l4_off & 0xff);
 	if ((void *)(udp + 1) > end)
 		return FP_PASS_ERROR;
@@ -592,6 +678,7 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 	struct fp_answer *a;
 	__u32 zero = 0;
 	int ret, tier = 0;
+	__u64 v;
 
 	ret = fp_parse_l2_l4(ctx, &q);
 	if (ret != FP_CONTINUE)
@@ -599,6 +686,13 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return FP_PASS_ERROR;
+	/* Verifier: one state for every VLAN count and IP header length; the
+	 * masks are no-ops on values fp_parse_l2_l4 has bounded. */
+	v = fp_launder(s, q.l3_off | q.l4_off << 8 | q.ip_hlen << 16 | (__u64)q.msg_end << 24);
+	q.l3_off = v & 0x1f;
+	q.l4_off = (v >> 8) & 0x7f;
+	q.ip_hlen = (v >> 16) & 0x3f;
+	q.msg_end = (v >> 24) & FP_PKT_OFF_MAX;
 	ret = fp_parse_dns(ctx, &q, s, &tier);
 	if (ret != FP_CONTINUE)
 		return ret;

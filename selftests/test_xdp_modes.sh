@@ -7,6 +7,7 @@
 ALL_TESTS="
 	test_generic
 	test_native
+	test_auto_fallback
 	test_two_interfaces
 	test_unknown_interface
 	test_restart_after_kill
@@ -43,6 +44,27 @@ mode_test() {
 
 test_generic() { mode_test generic 2; }
 test_native() { mode_test native 1; }
+
+# Without --xdp-mode, a link whose driver has no native XDP (a bridge) gets the
+# program in generic mode, and the log says why.
+test_auto_fallback() {
+	local dum=br-$SUFFIX id mode
+
+	setup_pair || return 1
+	ip -n "$NS_SRV" link add "$dum" type bridge || return 1
+	ip -n "$NS_SRV" link set "$dum" up || return 1
+	start_daemon --listen "$SRV_IP4" --xdp "$IF_SRV" --xdp "$dum" || return 1
+	read -r id mode < <(xdp_prog_id "$NS_SRV" "$dum")
+	log "XDP prog $id mode $mode on $dum; $(grep -m1 'trying generic' "$DAEMON_LOG")"
+	[ "$mode" = 2 ] || { fail "mode $mode on $dum, expected generic (2)"; return 1; }
+	read -r id mode < <(xdp_prog_id "$NS_SRV" "$IF_SRV")
+	[ "$mode" = 1 ] || { fail "mode $mode on $IF_SRV, expected native (1)"; return 1; }
+	grep -q "attach $dum native: .*trying generic" "$DAEMON_LOG" ||
+		{ fail "no fallback logged"; return 1; }
+	answered_once "$SRV_IP4" || return 1
+	stop_daemon || return 1
+	no_xdp_in "$NS_SRV" || { fail "XDP left in $NS_SRV"; return 1; }
+}
 
 # --xdp twice: one program, attached to both links, answering on both.
 test_two_interfaces() {

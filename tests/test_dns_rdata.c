@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -54,7 +55,8 @@ static const struct rt_case rt_cases[] = {
 	{ DNS_TYPE_DNSKEY, "257 3 ECDSAP256SHA256 AwEA Ac3D", "257 3 13 AwEAAc3D", NULL },
 	{ DNS_TYPE_DNSKEY, "256 3 8 AwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g"
 			   " ISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSA==",
-	  "256 3 8 AwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSA==", NULL },
+	  "256 3 8 AwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g"
+	  "ISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSA==", NULL },
 	{ DNS_TYPE_CDNSKEY, "0 3 0 AA==", NULL, "0000030000" },
 	{ DNS_TYPE_RRSIG, "A 8 3 86400 20240101000000 20231201000000 12345 example.com. AQID",
 	  NULL, NULL },
@@ -63,7 +65,8 @@ static const struct rt_case rt_cases[] = {
 	{ DNS_TYPE_RRSIG, "NSEC 13 2 300 21060207062815 19700101000000 1 . AQID", NULL,
 	  "002F0D020000012CFFFFFFFF000000000001" "00" "010203" },
 	{ DNS_TYPE_NSEC, "host.example.com. A MX RRSIG NSEC TYPE1234", NULL,
-	  "04686F7374076578616D706C6503636F6D000006400100000003041B000000000000000000000000000000000000000000000000000020" },
+	  "04686F7374076578616D706C6503636F6D00" "0006400100000003"
+	  "041B" "0000000000000000000000000000000000000000000000000000" "20" },
 	{ DNS_TYPE_NSEC, "next.", NULL, "046E65787400" },
 	{ DNS_TYPE_NSEC3, "1 1 12 aabbccdd 2t7b4g4vsa5smi47k61mv5bv1a22bojr A RRSIG",
 	  "1 1 12 AABBCCDD 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR A RRSIG", NULL },
@@ -287,6 +290,21 @@ static void test_string_limits(void **state)
 	text[308] = '\0';
 	n = dns_rdata_from_text(DNS_TYPE_CAA, text, NULL, wire, sizeof(wire), err, sizeof(err));
 	assert_int_equal(n, 2 + 5 + 300);
+	/* An alpn id is one length-prefixed string: 255 bytes at most. */
+	strcpy(text, "1 . alpn=");
+	memset(text + 9, 'h', 255);
+	text[9 + 255] = '\0';
+	n = dns_rdata_from_text(DNS_TYPE_SVCB, text, NULL, wire, sizeof(wire), err, sizeof(err));
+	assert_int_equal(n, 3 + 4 + 256);
+	strcat(text, "h");
+	n = dns_rdata_from_text(DNS_TYPE_SVCB, text, NULL, wire, sizeof(wire), err, sizeof(err));
+	assert_int_equal(n, -EINVAL);
+	assert_string_equal(err, "value list item longer than 255 bytes");
+	/* A CAA value may exceed 255 bytes (it is the rest of the RDATA). */
+	strcpy(text, "0 issue ");
+	memset(text + 8, 'v', 300);
+	text[308] = '\0';
+	n = dns_rdata_from_text(DNS_TYPE_CAA, text, NULL, wire, sizeof(wire), err, sizeof(err));
 	/* Output that does not fit the buffer. */
 	assert_int_equal(dns_rdata_from_text(DNS_TYPE_CAA, text, NULL, wire, 100, err,
 					     sizeof(err)), -ENOSPC);
@@ -318,6 +336,34 @@ static void test_big_rdata(void **state)
 	n = dns_rdata_from_text(DNS_TYPE_TXT, text, NULL, wire, sizeof(wire), err, sizeof(err));
 	assert_int_equal(n, -ENOSPC);
 	assert_string_equal(err, "rdata too long");
+}
+
+static void test_full_bitmap(void **state)
+{
+	static uint8_t wire[65535], back[65535];
+	char *text = malloc(DNS_RDATA_TEXT_MAX);
+	size_t w = 0;
+	int win, n;
+	(void)state;
+
+	/* NSEC "." with every type 0..65535: the widest presentation there is. */
+	assert_non_null(text);
+	wire[w++] = 0;
+	for (win = 0; win < 256; win++) {
+		wire[w++] = win;
+		wire[w++] = 32;
+		memset(wire + w, 0xff, 32);
+		w += 32;
+	}
+	n = dns_rdata_to_text(DNS_TYPE_NSEC, wire, w, text, 4 * 65535);
+	assert_int_equal(n, -ENOSPC);
+	n = dns_rdata_to_text(DNS_TYPE_NSEC, wire, w, text, DNS_RDATA_TEXT_MAX);
+	assert_true(n > 0 && n < DNS_RDATA_TEXT_MAX);
+	assert_int_equal(strncmp(text, ". TYPE0 A NS MD", 15), 0);
+	assert_int_equal(dns_rdata_from_text(DNS_TYPE_NSEC, text, NULL, back, sizeof(back), NULL,
+					     0), w);
+	assert_memory_equal(back, wire, w);
+	free(text);
 }
 
 static void test_types(void **state)
@@ -405,7 +451,9 @@ static void test_unpack(void **state)
 	assert_int_equal(unpack_hex(DNS_TYPE_NSEC, "0001014000000140", out), -EBADMSG);
 	assert_int_equal(unpack_hex(DNS_TYPE_NSEC, "000000", out), -EBADMSG);
 	assert_int_equal(unpack_hex(DNS_TYPE_NSEC, "0000024000", out), -EBADMSG);
-	assert_int_equal(unpack_hex(DNS_TYPE_NSEC, "000021" "400000000000000000000000000000000000000000000000000000000000000001", out), -EBADMSG);
+	assert_int_equal(unpack_hex(DNS_TYPE_NSEC, "000021" "40"
+				    "00000000000000000000000000000000000000000000000000000000000000"
+				    "01", out), -EBADMSG);
 	assert_int_equal(unpack_hex(DNS_TYPE_NSEC, "000001", out), -EBADMSG);
 	/* NSEC3 hash must not be empty. */
 	assert_int_equal(unpack_hex(DNS_TYPE_NSEC3, "0100000A0000", out), -EBADMSG);
@@ -528,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_relative_without_origin),
 		cmocka_unit_test(test_string_limits),
 		cmocka_unit_test(test_big_rdata),
+		cmocka_unit_test(test_full_bitmap),
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_unpack),
 		cmocka_unit_test(test_unpack_bounds),

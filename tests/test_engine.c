@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The query engine, one case per answering rule, against a zone that exercises
- * each of them; byte-exact checks of what the XDP fast path must reproduce. */
+/* The query engine, one case per answering rule, against a zone file that
+ * exercises each of them (tests/zones/engine/); byte-exact checks of what the
+ * XDP fast path must reproduce. Run from the top of the tree. */
 #include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,55 +16,7 @@
 #include "zone_fixture.h"
 #include "zone_store.h"
 
-#define SOA_RDATA "ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300"
-
-static const struct fx_rec example_com[] = {
-	{ "example.com.", 3600, DNS_TYPE_SOA, SOA_RDATA },
-	{ "example.com.", 3600, DNS_TYPE_NS, "ns1.example.com." },
-	{ "example.com.", 3600, DNS_TYPE_NS, "ns2.example.com." },
-	{ "example.com.", 3600, DNS_TYPE_MX, "10 mail.example.com." },
-	{ "example.com.", 3600, DNS_TYPE_A, "192.0.2.1" },
-	{ "ns1.example.com.", 3600, DNS_TYPE_A, "192.0.2.53" },
-	{ "ns2.example.com.", 3600, DNS_TYPE_AAAA, "2001:db8::53" },
-	{ "www.example.com.", 300, DNS_TYPE_A, "192.0.2.10" },
-	{ "www.example.com.", 300, DNS_TYPE_A, "192.0.2.11" },
-	{ "www.example.com.", 300, DNS_TYPE_A, "192.0.2.10" },	/* duplicate */
-	{ "www.example.com.", 300, DNS_TYPE_AAAA, "2001:db8::10" },
-	{ "mail.example.com.", 3600, DNS_TYPE_A, "192.0.2.25" },
-	{ "mail.example.com.", 3600, DNS_TYPE_AAAA, "2001:db8::25" },
-	{ "alias.example.com.", 600, DNS_TYPE_CNAME, "www.example.com." },
-	{ "chain.example.com.", 600, DNS_TYPE_CNAME, "alias.example.com." },
-	{ "out.example.com.", 600, DNS_TYPE_CNAME, "www.example.net." },
-	{ "dangling.example.com.", 600, DNS_TYPE_CNAME, "nothing.example.com." },
-	{ "loop1.example.com.", 600, DNS_TYPE_CNAME, "loop2.example.com." },
-	{ "loop2.example.com.", 600, DNS_TYPE_CNAME, "loop1.example.com." },
-	{ "*.wild.example.com.", 120, DNS_TYPE_A, "192.0.2.99" },
-	{ "*.wild.example.com.", 120, DNS_TYPE_TXT, "wild" },
-	{ "real.wild.example.com.", 120, DNS_TYPE_TXT, "real" },
-	{ "a.ent2.wild.example.com.", 120, DNS_TYPE_A, "192.0.2.98" },
-	{ "*.cwild.example.com.", 120, DNS_TYPE_CNAME, "www.example.com." },
-	{ "a.b.ent.example.com.", 3600, DNS_TYPE_A, "192.0.2.77" },
-	{ "sub.example.com.", 86400, DNS_TYPE_NS, "ns1.sub.example.com." },
-	{ "sub.example.com.", 86400, DNS_TYPE_NS, "ns.elsewhere.net." },
-	{ "ns1.sub.example.com.", 86400, DNS_TYPE_A, "192.0.2.200" },
-	{ "ns1.sub.example.com.", 86400, DNS_TYPE_AAAA, "2001:db8::200" },
-	{ "tocut.example.com.", 600, DNS_TYPE_CNAME, "host.sub.example.com." },
-	{ "dname.example.com.", 900, DNS_TYPE_DNAME, "example.net." },
-	{ "dname2.example.com.", 900, DNS_TYPE_DNAME, "target.example.com." },
-	{ "d.example.com.", 900, DNS_TYPE_DNAME, "this-is-a-much-longer-target-label.example.com." },
-	{ "x.target.example.com.", 3600, DNS_TYPE_A, "192.0.2.150" },
-	{ "_sip._tcp.example.com.", 3600, DNS_TYPE_SRV, "0 5 5060 sip.example.com." },
-	{ "sip.example.com.", 3600, DNS_TYPE_A, "192.0.2.60" },
-	{ "multi.example.com.", 3600, DNS_TYPE_TXT, "one" },
-	{ "multi.example.com.", 3600, DNS_TYPE_A, "192.0.2.61" },
-};
-
-static const struct fx_rec example_org_sub[] = {
-	{ "deep.example.org.", 3600, DNS_TYPE_SOA,
-	  "ns.deep.example.org. h.deep.example.org. 7 3600 600 86400 60" },
-	{ "deep.example.org.", 3600, DNS_TYPE_NS, "ns.deep.example.org." },
-	{ "ns.deep.example.org.", 3600, DNS_TYPE_A, "198.18.0.1" },
-};
+#define ZONE_DIR	"tests/zones/engine/"
 
 static struct zone_store *zs;
 static struct engine *eng;
@@ -73,45 +26,29 @@ static uint8_t resp[DNS_TCP_MAX];
 static size_t resp_len;
 static struct fx_reply rep;
 
-static int big_zone_add(struct zone_builder *b, char *err, size_t errlen)
-{
-	char txt[128];
-	struct fx_rec r = { "big.example.com.", 60, DNS_TYPE_TXT, txt };
-	int i, ret;
-
-	/* 40 x 101 bytes: over 1232 over UDP, fine over TCP. */
-	for (i = 0; i < 40; i++) {
-		snprintf(txt, sizeof(txt), "%02d%098d", i, 0);
-		ret = fx_add(b, &r, 1, err, errlen);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 static int setup(void **state)
 {
 	struct engine_config cfg = { .nsid = "pop-1", .identity = "pop-1.example",
 				     .version = "nameserve-test" };
-	struct zone_builder *b;
 	struct zone *z;
-	char err[256];
+	char err[512];
 
 	(void)state;
 	rcu_register_thread();
-	if (zone_store_new(&zs) || zone_builder_new(&b, NULL))
+	if (zone_store_new(&zs))
 		return -1;
-	if (fx_add(b, example_com, sizeof(example_com) / sizeof(example_com[0]), err,
-		   sizeof(err)) || big_zone_add(b, err, sizeof(err)) ||
-	    zone_builder_finish(b, &z, err, sizeof(err))) {
+	if (zone_load_file(ZONE_DIR "example.com.zone", &z, err, sizeof(err))) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
 	}
 	zone_com = z;
 	if (zone_store_publish(zs, z))
 		return -1;
-	z = fx_zone(example_org_sub, 3, err, sizeof(err));
-	if (!z || zone_store_publish(zs, z))
+	if (zone_load_file(ZONE_DIR "deep.example.org.zone", &z, err, sizeof(err))) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	if (zone_store_publish(zs, z))
 		return -1;
 	return engine_new(&eng, zs, &cfg);
 }
@@ -519,12 +456,14 @@ static void test_any_minimal(void **state)
 {
 	(void)state;
 	/* RFC 8482: one RRset */
+	/* the lowest type, whatever the order in the zone file (TXT came first) */
 	assert_int_equal(ask("multi.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
 	assert_int_equal(rep.an, 1);
-	assert_rr(0, "multi.example.com.", DNS_TYPE_TXT, 3600);
+	assert_rr(0, "multi.example.com.", DNS_TYPE_A, 3600);
 	assert_int_equal(ask("example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rep.an, 1);
+	assert_rr(0, "example.com.", DNS_TYPE_A, 3600);
 	/* an empty non-terminal has none: NODATA */
 	assert_int_equal(ask("ent.example.com.", DNS_TYPE_ANY, NULL), ENGINE_DONE);
 	assert_int_equal(rep.an, 0);
@@ -638,6 +577,13 @@ static void test_refused_outside_zones(void **state)
 	struct fx_query_opts o = { .qclass = 4 };
 	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	/* with EDNS, the reason: RFC 8914 Not Authoritative */
+	o = (struct fx_query_opts){ .edns = true };
+	assert_int_equal(ask("www.example.net.", DNS_TYPE_A, &o), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	assert_int_equal(rep.ar, 1);
+	assert_int_equal(rep.rr[0].rdlen, 6);
+	assert_memory_equal(rdata(0), "\x00\x0f\x00\x02\x00\x14", 6);
 }
 
 static void test_notimp_opcode(void **state)
@@ -652,6 +598,10 @@ static void test_notimp_opcode(void **state)
 	o.flags = DNS_OPCODE_STATUS << DNS_OPCODE_SHIFT;
 	assert_int_equal(ask("www.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	/* QTYPE 0 is reserved */
+	assert_int_equal(ask("www.example.com.", 0, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	assert_int_equal(rep.an + rep.ns, 0);
 }
 
 static void test_formerr_and_drop(void **state)
@@ -746,6 +696,7 @@ static void test_chaos(void **state)
 	(void)state;
 	assert_int_equal(ask("ID.server.", DNS_TYPE_TXT, &o), ENGINE_DONE);
 	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_false(flag(DNS_FLAG_AA));
 	assert_int_equal(rep.an, 1);
 	assert_int_equal(rep.rr[0].rclass, DNS_CLASS_CH);
 	assert_memory_equal(rdata(0), "\x0dpop-1.example", 14);
@@ -774,6 +725,49 @@ static void test_rd_cd_echoed_ra_clear(void **state)
 	assert_int_equal(ask("nope.example.com.", DNS_TYPE_A, &o), ENGINE_DONE);
 	assert_true(flag(DNS_FLAG_RD) && flag(DNS_FLAG_CD));
 	assert_false(flag(DNS_FLAG_RA) || flag(DNS_FLAG_AD) || flag(DNS_FLAG_Z));
+}
+
+/* Bad input never crashes, never overruns the reply limit, and any reply sent
+ * is a well-formed message: mutated real queries and random bytes. */
+static void test_mutated_queries(void **state)
+{
+	static const char *names[] = { "www.example.com.", "a.b.wild.example.com.",
+				       "chain.example.com.", "x.dname2.example.com.",
+				       "www.sub.example.com.", "nope.example.com." };
+	struct fx_query_opts o = { .edns = true, .nsid = true, .cookie = true };
+	struct engine_query_params p = { .proto = ENGINE_PROTO_UDP };
+	enum engine_state st;
+	unsigned int seed = 12345, sent = 0;
+	size_t qlen, k;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		o.edns = i & 1;
+		qlen = fx_query(query, names[i % 6], 1 + i % 40, &o);
+		if (i % 10 == 9) {
+			qlen = rand_r(&seed) % 64;
+			for (k = 0; k < qlen; k++)
+				query[k] = rand_r(&seed);
+			query[2] &= 0x7f;
+		} else {
+			for (k = 0; k < 1 + (size_t)(rand_r(&seed) % 4); k++)
+				query[rand_r(&seed) % qlen] = rand_r(&seed);
+			if (rand_r(&seed) % 4 == 0)
+				qlen = rand_r(&seed) % (qlen + 8);
+		}
+		p.proto = i % 3 ? ENGINE_PROTO_UDP : ENGINE_PROTO_TCP;
+		st = engine_answer(eng, &p, query, qlen, resp, sizeof(resp), &resp_len);
+		if (st != ENGINE_DONE && st != ENGINE_TRUNC)
+			continue;
+		sent++;
+		assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+		assert_true(flag(DNS_FLAG_QR));
+		assert_int_equal(rep.id, dns_get16(query));
+		if (p.proto == ENGINE_PROTO_UDP)
+			assert_true(resp_len <= FP_EDNS_UDP_SIZE);
+	}
+	assert_true(sent > 100000);
 }
 
 /* What the walk hands map sync, collected. */
@@ -908,6 +902,41 @@ static void test_fastpath_walk_too_long_and_signed(void **state)
 	zone_free(z);
 }
 
+/* A parent holding data below a hosted child's apex (no delegation): the engine
+ * answers from the child, so the parent's record must not reach the maps. */
+static void test_fastpath_walk_all_nested(void **state)
+{
+	static const struct fx_rec parent[] = {
+		{ "nest.example.", 60, DNS_TYPE_SOA, "ns.nest.example. h.nest.example. 1 2 3 4 5" },
+		{ "nest.example.", 60, DNS_TYPE_NS, "ns.nest.example." },
+		{ "ns.nest.example.", 60, DNS_TYPE_A, "198.18.0.1" },
+		{ "www.child.nest.example.", 60, DNS_TYPE_A, "198.18.0.2" },
+	};
+	static const struct fx_rec child[] = {
+		{ "child.nest.example.", 60, DNS_TYPE_SOA,
+		  "ns.nest.example. h.nest.example. 1 2 3 4 5" },
+		{ "child.nest.example.", 60, DNS_TYPE_NS, "ns.nest.example." },
+		{ "www.child.nest.example.", 60, DNS_TYPE_A, "198.18.0.3" },
+	};
+	static struct walk_log log;
+	struct zone_store *s;
+	char err[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(zone_store_new(&s), 0);
+	assert_int_equal(zone_store_publish(s, fx_zone(parent, 4, err, sizeof(err))), 0);
+	assert_int_equal(zone_store_publish(s, fx_zone(child, 3, err, sizeof(err))), 0);
+	log.n = 0;
+	assert_int_equal(engine_fastpath_walk_all(s, walk_cb, &log), 0);
+	assert_int_equal(log.n, 2);
+	i = walk_find(&log, "www.child.nest.example.", DNS_TYPE_A);
+	assert_true(i >= 0);
+	assert_memory_equal(log.e[i].answer + 12, "\xc6\x12\x00\x03", 4);	/* the child's */
+	assert_true(walk_find(&log, "ns.nest.example.", DNS_TYPE_A) >= 0);
+	zone_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -946,9 +975,11 @@ int main(void)
 		cmocka_unit_test(test_nsid_unconfigured),
 		cmocka_unit_test(test_chaos),
 		cmocka_unit_test(test_rd_cd_echoed_ra_clear),
+		cmocka_unit_test(test_mutated_queries),
 		cmocka_unit_test(test_fastpath_walk_filters),
 		cmocka_unit_test(test_fastpath_bytes_match_engine),
 		cmocka_unit_test(test_fastpath_walk_too_long_and_signed),
+		cmocka_unit_test(test_fastpath_walk_all_nested),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

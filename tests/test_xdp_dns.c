@@ -191,6 +191,14 @@ static int group_setup(void **state)
 	t_add_a(t.name128, 128, 0);
 	t_add_a(t.name129, 129, 0);
 	t_add_a(t.name255, 255, 0);
+	/* Entries the program must not trust or may answer as they are. */
+	e = t_add("short.example.com.", 1, 0);
+	memcpy(e->rrs, "\xc0\x0c\x00\x01\x00", 5);
+	e->len = 5;
+	e->ancount = 1;
+	e = t_add("empty.example.com.", 1, 0);
+	e->len = 0;
+	e->ancount = 0;
 	/* 12 + 259 + 256 = 527: over 512 without EDNS, 538 with our OPT. */
 	t_add_txt(t.name255, FP_ANSWER_MAX - 12 - 1);
 
@@ -924,6 +932,10 @@ static const struct tcase cases[] = {
 	  .qtype = 16, .edns = true, .edns_do = true, .verdict = TX },
 	{ "even-length answer at an even offset", .qname = "even.example.com.",
 	  .family = 6, .edns = true, .verdict = TX },
+	{ "a 5-byte answer entry is refused", .qname = "short.example.com.",
+	  .verdict = PASS(ERROR) },
+	{ "an empty answer entry gives an empty answer", .qname = "empty.example.com.",
+	  .edns = true, .verdict = TX },
 	{ "miss: unknown name", .qname = "nope.example.com.", .verdict = PASS(MISS) },
 	{ "miss: known name, other type", .qtype = 15, .verdict = PASS(MISS) },
 	{ "miss: IPv6 with EDNS", .qname = "nope.example.com.", .family = 6, .edns = true,

@@ -196,7 +196,7 @@ struct fx_rr {
 struct fx_reply {
 	uint16_t	id, flags, qd, an, ns, ar;
 	int		nrr;
-	struct fx_rr	rr[64];
+	struct fx_rr	rr[128];
 };
 
 /* Reads a whole reply; -1 if it is malformed (which the tests assert against). */
@@ -220,7 +220,7 @@ static inline int fx_parse(const uint8_t *msg, size_t len, struct fx_reply *r)
 		pos += 4;
 	}
 	total = r->an + r->ns + r->ar;
-	if (total > 64)
+	if (total > 128)
 		return -1;
 	for (i = 0; i < total; i++) {
 		struct fx_rr *rr = &r->rr[i];

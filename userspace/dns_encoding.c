@@ -16,6 +16,7 @@ int dns_encoding_b64_encode(char *out, size_t cap, const uint8_t *in, size_t len
 
 	if (need + 1 > cap)
 		return -ENOSPC;
+	/* Whole 3-byte groups first, then the 1- or 2-byte tail with padding. */
 	for (i = 0; i + 2 < len; i += 3) {
 		uint32_t v = (uint32_t)in[i] << 16 | in[i + 1] << 8 | in[i + 2];
 
@@ -57,6 +58,7 @@ int dns_encoding_b64_decode(uint8_t *out, size_t cap, const char *in, size_t len
 	uint32_t acc = 0;
 	int bits = 0, v;
 
+	/* RFC 4648 §3.2: padded, so the length is always a multiple of 4. */
 	if (len % 4)
 		return -EINVAL;
 	for (i = 0; i < len; i++) {
@@ -71,6 +73,7 @@ int dns_encoding_b64_decode(uint8_t *out, size_t cap, const char *in, size_t len
 		v = b64_value(in[i]);
 		if (v < 0)
 			return -EINVAL;
+		/* acc holds fewer than 8 pending bits between steps. */
 		acc = acc << 6 | v;
 		bits += 6;
 		if (bits >= 8) {
@@ -104,6 +107,7 @@ int dns_encoding_b32hex_encode(char *out, size_t cap, const uint8_t *in, size_t 
 		}
 		acc &= (1u << bits) - 1;
 	}
+	/* The last quintet is zero-filled on the right (RFC 4648 §6). */
 	if (bits)
 		out[w++] = b32hex_alpha[acc << (5 - bits) & 31];
 	out[w] = '\0';
@@ -123,6 +127,7 @@ int dns_encoding_b32hex_decode(uint8_t *out, size_t cap, const char *in, size_t 
 	for (i = 0; i < len; i++) {
 		char c = in[i];
 
+		/* RFC 4648 §7 alphabet; NSEC3 owner names come in either case. */
 		if (c >= '0' && c <= '9')
 			v = c - '0';
 		else if (c >= 'A' && c <= 'V')
@@ -176,6 +181,8 @@ int dns_encoding_hex_decode(uint8_t *out, size_t cap, const char *in, size_t len
 	size_t i;
 	int hi, lo;
 
+	/* Callers join the tokens first, so digits split by blanks arrive here
+	 * as one run and an odd count means a digit is really missing. */
 	if (len % 2)
 		return -EINVAL;
 	if (len / 2 > cap)

@@ -174,7 +174,8 @@ static const struct dns_comp_entry *comp_find(const struct dns_resp *r, const ui
 	for (i = 0; i < r->ncomp; i++) {
 		const struct dns_comp_entry *e = &r->comp[i];
 
-		if (e->len == len && e->name[1] == name[1] && name_eq(e->name, name, len))
+		if (e->len == len && lower(e->name[1]) == lower(name[1]) &&
+		    name_eq(e->name, name, len))
 			return e;
 	}
 	return NULL;

@@ -45,6 +45,8 @@ enum dns_section { DNS_SEC_ANSWER, DNS_SEC_AUTHORITY, DNS_SEC_ADDITIONAL, DNS_SE
 #define DNS_EDNS_DO		0x8000
 #define DNS_EDNS_OPT_NSID	3	/* RFC 5001 */
 #define DNS_EDNS_OPT_COOKIE	10	/* RFC 7873 */
+#define DNS_EDNS_OPT_EDE	15	/* RFC 8914 extended DNS error */
+#define DNS_EDE_NOT_AUTHORITATIVE 20
 
 enum dns_query_status {
 	DNS_QUERY_OK,

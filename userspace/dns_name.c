@@ -23,11 +23,15 @@ int dns_name_len(const uint8_t *name, size_t max)
 {
 	size_t pos = 0;
 
+	/* Bounding by 255 too means a missing root label is found within one
+	 * name's worth of bytes, whatever max the caller passed. */
 	if (max > DNS_NAME_MAX)
 		max = DNS_NAME_MAX;
 	for (;;) {
 		if (pos >= max)
 			return -EINVAL;
+		/* Pointers (0xc0) and the reserved types (0x40, 0x80) all exceed 63,
+		 * so this one test also refuses them. */
 		if (name[pos] > DNS_LABEL_MAX)
 			return -EINVAL;
 		if (name[pos] == 0)
@@ -82,13 +86,16 @@ int dns_name_from_text(uint8_t out[DNS_NAME_MAX], const char *text, size_t len,
 
 	if (len == 0)
 		return -EINVAL;
+	/* RFC 1035 §5.1: "@" alone is the origin; inside a label it is a byte. */
 	if (len == 1 && text[0] == '@')
 		return append_origin(out, 0, origin);
+	/* The root is the one name whose text may start with a dot. */
 	if (len == 1 && text[0] == '.') {
 		out[0] = 0;
 		return 1;
 	}
-	/* out[lstart] is the length byte of the label being filled. */
+	/* out[lstart] is the length byte of the label being filled; it is
+	 * written when the label ends, once its length is known. */
 	out[0] = 0;
 	wpos = 1;
 	while (i < len) {
@@ -111,6 +118,8 @@ int dns_name_from_text(uint8_t out[DNS_NAME_MAX], const char *text, size_t len,
 		} else {
 			c = (uint8_t)text[i++];
 		}
+		/* The label limit is tested first so a 64-byte label near the end
+		 * of a long name is reported as what it is. */
 		if (wpos - lstart > DNS_LABEL_MAX)
 			return -EMSGSIZE;
 		if (wpos >= DNS_NAME_MAX)
@@ -165,6 +174,8 @@ int dns_name_to_text(char *out, size_t cap, const uint8_t *name)
 			/* Worst case \DDD plus the dot and the terminator. */
 			if (w + 6 > cap)
 				return -ENOSPC;
+			/* RFC 4343 §2.1: bytes outside printable ASCII, and the
+			 * space, as \DDD so the text stays one token. */
 			if (c <= 0x20 || c >= 0x7f) {
 				out[w++] = '\\';
 				out[w++] = '0' + c / 100;
@@ -191,6 +202,8 @@ void dns_name_lower(uint8_t *name)
 	size_t pos = 0;
 	int i;
 
+	/* RFC 4343 §3: only ASCII letters fold; other bytes are compared as
+	 * they are. The guards stop at a malformed length byte. */
 	while (pos < DNS_NAME_MAX && name[pos] && name[pos] <= DNS_LABEL_MAX) {
 		for (i = 1; i <= name[pos]; i++)
 			name[pos + i] = lower(name[pos + i]);
@@ -203,6 +216,8 @@ bool dns_name_equal(const uint8_t *a, const uint8_t *b)
 	size_t pos = 0;
 	int i;
 
+	/* Length bytes are below 64 and never letters, so comparing them raw is
+	 * part of the case-insensitive comparison and not an exception to it. */
 	for (;;) {
 		if (a[pos] != b[pos])
 			return false;
@@ -217,7 +232,8 @@ bool dns_name_equal(const uint8_t *a, const uint8_t *b)
 	}
 }
 
-/* Offsets of the labels of name, root excluded; returns their count. */
+/* Offsets of the labels of name, root excluded; returns their count. A label
+ * takes at least two bytes, so 255 bytes hold at most 127 of them. */
 static int label_offsets(const uint8_t *name, uint8_t offs[DNS_NAME_MAX / 2])
 {
 	size_t pos = 0;
@@ -271,6 +287,8 @@ bool dns_name_is_subdomain(const uint8_t *name, const uint8_t *parent)
 {
 	int skip = dns_name_labels(name) - dns_name_labels(parent);
 
+	/* Comparing whole labels from the same depth, not a byte suffix, keeps
+	 * "xample.com" from matching "example.com". */
 	if (skip < 0)
 		return false;
 	while (skip--)
@@ -288,6 +306,9 @@ uint32_t dns_name_hash(const uint8_t *name)
 	uint32_t h = 2166136261u;	/* FNV-1a, then a murmur3 finaliser to mix the tail */
 	size_t pos = 0, end;
 
+	/* Length bytes are hashed too, so "ab.c" and "a.bc" differ. Table keys
+	 * are names operators configured, not names a client can choose, which
+	 * is why an unkeyed hash is enough here. */
 	while (pos < DNS_NAME_MAX && name[pos]) {
 		h = (h ^ name[pos]) * 16777619u;
 		end = pos + name[pos] + 1;
@@ -302,6 +323,11 @@ uint32_t dns_name_hash(const uint8_t *name)
 	return h;
 }
 
+/*
+ * RFC 1035 §4.1.4. seg_start is where the current run of labels began (the
+ * name's start, then each pointer's target); end is the position just after
+ * the first pointer, which is where the caller continues reading.
+ */
 int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t *pos,
 		    uint8_t out[DNS_NAME_MAX])
 {
@@ -331,9 +357,10 @@ int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t *pos,
 		}
 		if (len & LABEL_TYPE_MASK)
 			return -EBADMSG;	/* 0x40 and 0x80: RFC 6891 §5 reserved */
+		/* The name as a whole, not each piece, must fit 255 bytes. */
 		if (w + len + 1 > DNS_NAME_MAX || p + len + 1 > msglen)
 			return -EBADMSG;
-		memcpy(out + w, msg + p, len + 1);
+		memcpy(out + w, msg + p, len + 1);	/* length byte and label */
 		w += len + 1;
 		p += len + 1;
 		if (len == 0)

@@ -41,50 +41,55 @@ enum field {
 	F_SVC,		/* RFC 9460 SvcParams, the rest */
 };
 
+/* A type's RDATA layout: fields in wire order, F_END-terminated. Fields that
+ * take "the rest" come last, which is what makes the layout unambiguous. */
 struct rdesc {
 	uint16_t	type;
 	uint8_t		f[10];
 };
 
 static const struct rdesc descs[] = {
-	{ DNS_TYPE_A, { F_A } },
-	{ DNS_TYPE_NS, { F_NAME_C } },
+	{ DNS_TYPE_A, { F_A } },	/* RFC 1035 §3.4.1 */
+	{ DNS_TYPE_NS, { F_NAME_C } },	/* RFC 1035 §3.3.11 */
 	{ 3, { F_NAME_C } },	/* MD */
 	{ 4, { F_NAME_C } },	/* MF */
-	{ DNS_TYPE_CNAME, { F_NAME_C } },
+	{ DNS_TYPE_CNAME, { F_NAME_C } },	/* RFC 1035 §3.3.1 */
+	/* RFC 1035 §3.3.13; the four timers accept TTL units, as in BIND. */
 	{ DNS_TYPE_SOA, { F_NAME_C, F_NAME_C, F_U32, F_PERIOD, F_PERIOD, F_PERIOD, F_PERIOD } },
 	{ 7, { F_NAME_C } },	/* MB */
 	{ 8, { F_NAME_C } },	/* MG */
 	{ 9, { F_NAME_C } },	/* MR */
-	{ DNS_TYPE_PTR, { F_NAME_C } },
-	{ DNS_TYPE_HINFO, { F_STR, F_STR } },
+	{ DNS_TYPE_PTR, { F_NAME_C } },	/* RFC 1035 §3.3.12 */
+	{ DNS_TYPE_HINFO, { F_STR, F_STR } },	/* RFC 1035 §3.3.2 */
 	{ 14, { F_NAME_C, F_NAME_C } },	/* MINFO */
-	{ DNS_TYPE_MX, { F_U16, F_NAME_C } },
-	{ DNS_TYPE_TXT, { F_STRS } },
+	{ DNS_TYPE_MX, { F_U16, F_NAME_C } },	/* RFC 1035 §3.3.9 */
+	{ DNS_TYPE_TXT, { F_STRS } },	/* RFC 1035 §3.3.14 */
 	{ 17, { F_NAME_D, F_NAME_D } },	/* RP */
 	{ 18, { F_U16, F_NAME_D } },	/* AFSDB */
-	{ DNS_TYPE_AAAA, { F_AAAA } },
-	{ DNS_TYPE_SRV, { F_U16, F_U16, F_U16, F_NAME_D } },
-	{ DNS_TYPE_NAPTR, { F_U16, F_U16, F_STR, F_STR, F_STR, F_NAME_D } },
-	{ DNS_TYPE_CERT, { F_CERT_TYPE, F_U16, F_ALG, F_B64 } },
-	{ DNS_TYPE_DNAME, { F_NAME_D } },
-	{ DNS_TYPE_DS, { F_U16, F_ALG, F_U8, F_HEX } },
-	{ DNS_TYPE_SSHFP, { F_U8, F_U8, F_HEX } },
+	{ DNS_TYPE_AAAA, { F_AAAA } },	/* RFC 3596 §2.2 */
+	{ DNS_TYPE_SRV, { F_U16, F_U16, F_U16, F_NAME_D } },	/* RFC 2782 */
+	{ DNS_TYPE_NAPTR, { F_U16, F_U16, F_STR, F_STR, F_STR, F_NAME_D } },	/* RFC 3403 §4.1 */
+	{ DNS_TYPE_CERT, { F_CERT_TYPE, F_U16, F_ALG, F_B64 } },	/* RFC 4398 §2 */
+	{ DNS_TYPE_DNAME, { F_NAME_D } },	/* RFC 6672 §2.1 */
+	{ DNS_TYPE_DS, { F_U16, F_ALG, F_U8, F_HEX } },	/* RFC 4034 §5.1 */
+	{ DNS_TYPE_SSHFP, { F_U8, F_U8, F_HEX } },	/* RFC 4255 §3.1 */
+	/* RFC 4034 §3.1 */
 	{ DNS_TYPE_RRSIG, { F_TYPE, F_ALG, F_U8, F_U32, F_TIME, F_TIME, F_U16, F_NAME_U,
 			    F_B64 } },
-	{ DNS_TYPE_NSEC, { F_NAME_U, F_BITMAP } },
-	{ DNS_TYPE_DNSKEY, { F_U16, F_U8, F_ALG, F_B64 } },
-	{ DNS_TYPE_NSEC3, { F_U8, F_U8, F_U16, F_SALT, F_B32, F_BITMAP } },
-	{ DNS_TYPE_NSEC3PARAM, { F_U8, F_U8, F_U16, F_SALT } },
-	{ DNS_TYPE_TLSA, { F_U8, F_U8, F_U8, F_HEX } },
-	{ DNS_TYPE_CDS, { F_U16, F_ALG, F_U8, F_HEX } },
-	{ DNS_TYPE_CDNSKEY, { F_U16, F_U8, F_ALG, F_B64 } },
-	{ DNS_TYPE_SVCB, { F_U16, F_NAME_U, F_SVC } },
-	{ DNS_TYPE_HTTPS, { F_U16, F_NAME_U, F_SVC } },
+	{ DNS_TYPE_NSEC, { F_NAME_U, F_BITMAP } },	/* RFC 4034 §4.1 */
+	{ DNS_TYPE_DNSKEY, { F_U16, F_U8, F_ALG, F_B64 } },	/* RFC 4034 §2.1 */
+	{ DNS_TYPE_NSEC3, { F_U8, F_U8, F_U16, F_SALT, F_B32, F_BITMAP } },	/* RFC 5155 §3.2 */
+	{ DNS_TYPE_NSEC3PARAM, { F_U8, F_U8, F_U16, F_SALT } },	/* RFC 5155 §4.2 */
+	{ DNS_TYPE_TLSA, { F_U8, F_U8, F_U8, F_HEX } },	/* RFC 6698 §2.1 */
+	{ DNS_TYPE_CDS, { F_U16, F_ALG, F_U8, F_HEX } },	/* RFC 7344 §3.1 */
+	{ DNS_TYPE_CDNSKEY, { F_U16, F_U8, F_ALG, F_B64 } },	/* RFC 7344 §3.2 */
+	{ DNS_TYPE_SVCB, { F_U16, F_NAME_U, F_SVC } },	/* RFC 9460 §2.2 */
+	{ DNS_TYPE_HTTPS, { F_U16, F_NAME_U, F_SVC } },	/* RFC 9460 §9 */
 	{ 99, { F_STRS } },	/* SPF */
-	{ DNS_TYPE_CAA, { F_U8, F_CAA_TAG, F_CAA_VALUE } },
+	{ DNS_TYPE_CAA, { F_U8, F_CAA_TAG, F_CAA_VALUE } },	/* RFC 8659 §4.1 */
 };
 
+/* Linear: 35 entries fit a few cache lines, and the table stays readable. */
 static const struct rdesc *find_desc(uint16_t type)
 {
 	size_t i;
@@ -157,6 +162,7 @@ static void civil_from_days(int64_t z, unsigned int *y, unsigned int *m, unsigne
 	*y = (unsigned int)(yoe + era * 400) + (*m <= 2);
 }
 
+/* n decimal digits, already checked to be digits. */
 static unsigned int digits(const char *s, int n)
 {
 	unsigned int v = 0;
@@ -175,6 +181,8 @@ static int parse_time(const struct dns_token *t, uint32_t *v)
 	int64_t secs;
 	size_t i;
 
+	/* A 32-bit count of seconds has at most 10 digits, so 14 digits can
+	 * only be a date. */
 	if (t->len != 14)
 		return dns_text_u32(t, UINT32_MAX, v);
 	for (i = 0; i < 14; i++)
@@ -197,6 +205,8 @@ static int parse_time(const struct dns_token *t, uint32_t *v)
 	return 0;
 }
 
+/* Always the date form: it is what RFC 4034 §3.2 recommends and what
+ * operators compare against. */
 static void print_time(struct dns_text_buf *b, uint32_t v)
 {
 	unsigned int y, m, d;
@@ -226,6 +236,7 @@ static int bitmap_check(const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Checked input only: bitmap_check has vouched for every window length. */
 static void bitmap_print(struct dns_text_buf *b, const uint8_t *p, size_t len)
 {
 	char tb[16];
@@ -249,6 +260,7 @@ static void bitmap_print(struct dns_text_buf *b, const uint8_t *p, size_t len)
 static int rdata_check(const struct rdesc *d, const uint8_t *p, size_t len);
 static int field_len(enum field f, const uint8_t *p, size_t left);
 
+/* Text -> wire state: the token cursor and the output being built. */
 struct rparse {
 	const struct dns_token	*tok;
 	size_t			ntok;
@@ -326,6 +338,7 @@ static const char *field_noun(enum field f)
 	}
 }
 
+/* The next token, or NULL with "missing <field>" as the reason. */
 static const struct dns_token *need(struct rparse *rp, enum field f)
 {
 	if (rp->i >= rp->ntok) {
@@ -344,6 +357,8 @@ static int parse_name(struct rparse *rp, const struct dns_token *t)
 	n = dns_name_from_text(name, t->s, t->len, rp->origin);
 	if (n >= 0)
 		return put(rp, name, n);
+	/* Parsing again against the root tells a relative name that merely
+	 * lacks an origin from text that is not a name at all. */
 	if (n == -EINVAL && !rp->origin && dns_name_from_text(name, t->s, t->len, root) > 0)
 		return fail(rp, -EINVAL, "relative name " TOKF " with no origin", TOKA(t));
 	return fail(rp, -EINVAL, "%s " TOKF, dns_name_strerror(n), TOKA(t));
@@ -390,6 +405,8 @@ static int parse_encoded_rest(struct rparse *rp, enum field f)
 	char *s;
 	int n;
 
+	/* At least one token; the first is quoted in errors because that is
+	 * where an operator starts looking. */
 	first = need(rp, f);
 	if (!first)
 		return -EINVAL;
@@ -415,6 +432,9 @@ static int parse_bitmap(struct rparse *rp)
 	uint8_t bits[8192] = { 0 }, block[34];
 	int type, win, last, j;
 
+	/* Set bits over the whole type space, then emit only the non-empty
+	 * windows, each trimmed of trailing zero octets (RFC 4034 §4.1.2).
+	 * Types may come in any order and more than once. */
 	for (; rp->i < rp->ntok; rp->i++) {
 		const struct dns_token *t = &rp->tok[rp->i];
 
@@ -506,6 +526,7 @@ static int parse_field(struct rparse *rp, enum field f)
 			return fail(rp, -EINVAL, "unknown type " TOKF, TOKA(t));
 		return put_u16(rp, n);
 	case F_ALG:
+		/* RFC 4034 Appendix A.1 allows the mnemonic in presentation. */
 		n = mnemonic_find(algs, sizeof(algs) / sizeof(algs[0]), t->s, t->len);
 		if (n < 0 && dns_text_u32(t, UINT8_MAX, &v))
 			return fail(rp, -EINVAL, "bad algorithm " TOKF, TOKA(t));
@@ -519,6 +540,7 @@ static int parse_field(struct rparse *rp, enum field f)
 		return put_u16(rp, n < 0 ? v : (uint32_t)n);
 	case F_A:
 	case F_AAAA:
+		/* inet_pton takes only dotted-quad IPv4, never "10.1" or octal. */
 		if (t->len >= sizeof(tmp))
 			goto bad_addr;
 		memcpy(tmp, t->s, t->len);
@@ -549,6 +571,7 @@ static int parse_field(struct rparse *rp, enum field f)
 		rp->len += n;
 		return 0;
 	case F_SALT:
+		/* RFC 5155 §3.3: "-" is the empty salt. */
 		if (t->len == 1 && t->s[0] == '-') {
 			buf[0] = 0;
 			return put(rp, buf, 1);
@@ -582,6 +605,7 @@ static int parse_generic(struct rparse *rp, uint16_t type)
 	char *s;
 	int n;
 
+	/* Hex may be split by blanks; an empty RDATA is "\# 0" with no data. */
 	rp->i = 1;
 	t = need(rp, F_U16);
 	if (!t)
@@ -600,6 +624,8 @@ static int parse_generic(struct rparse *rp, uint16_t type)
 	if ((uint32_t)n != want)
 		return fail(rp, -EINVAL, "generic rdata has %d bytes, length says %u", n, want);
 	rp->len = n;
+	/* Generic data for a known type must still be that type's layout, or
+	 * the store would hold records no other path could have produced. */
 	if (d && rdata_check(d, rp->out, n)) {
 		char tb[16];
 
@@ -621,6 +647,7 @@ int dns_rdata_from_tokens(uint16_t type, const struct dns_token *tok, size_t nto
 	char tb[16];
 	int i, ret;
 
+	/* A quoted "\#" is a TXT string, not the generic marker. */
 	if (ntok && !tok[0].quoted && tok[0].len == 2 && !memcmp(tok[0].s, "\\#", 2)) {
 		ret = parse_generic(&rp, type);
 		return ret ? ret : (int)rp.len;
@@ -665,7 +692,8 @@ static bool is_alnum(uint8_t c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* Wire length of one uncompressed field at p, or -EBADMSG. */
+/* Wire length of one uncompressed field at p, or -EBADMSG. Each check here is
+ * one that printing relies on: what passes is always presentable. */
 static int field_len(enum field f, const uint8_t *p, size_t left)
 {
 	size_t i;
@@ -704,6 +732,7 @@ static int field_len(enum field f, const uint8_t *p, size_t left)
 	case F_CAA_VALUE:
 		return left;
 	case F_B64: case F_HEX:
+		/* Empty would print as nothing, and nothing does not parse. */
 		return left ? (int)left : -EBADMSG;
 	case F_BITMAP:
 		return bitmap_check(p, left) ? -EBADMSG : (int)left;
@@ -730,6 +759,7 @@ static int rdata_check(const struct rdesc *d, const uint8_t *p, size_t len)
 
 /* ---- wire -> text ---- */
 
+/* One unbroken token: zone-file export writes one line per record. */
 static void print_encoded(struct dns_text_buf *b, enum field f, const uint8_t *p, size_t n)
 {
 	size_t cap = f == F_B64 ? (n + 2) / 3 * 4 + 1 : f == F_B32 ? (n * 8 + 4) / 5 + 1 : 2 * n + 1;
@@ -758,6 +788,7 @@ static void print_field(struct dns_text_buf *b, enum field f, const uint8_t *p, 
 
 	switch (f) {
 	case F_U8: case F_ALG:
+		/* Algorithms print as numbers, as RFC 4034 §2.2 writes them. */
 		dns_text_printf(b, "%u", p[0]);
 		break;
 	case F_U16:
@@ -875,6 +906,8 @@ int dns_rdata_unpack(uint16_t type, const uint8_t *msg, size_t msglen, size_t po
 	if (pos > msglen || rdlen > msglen - pos)
 		return -EBADMSG;
 	end = pos + rdlen;
+	/* RFC 3597 §4: names in unknown types are never compressed, so their
+	 * bytes are the RDATA as sent. */
 	if (!d) {
 		if (rdlen > cap)
 			return -ENOSPC;
@@ -903,6 +936,8 @@ int dns_rdata_unpack(uint16_t type, const uint8_t *msg, size_t msglen, size_t po
 		memcpy(out + w, src, n);
 		w += n;
 	}
+	/* Decompression can grow RDATA past 65535 bytes, which no record can
+	 * carry; the final check covers strings, bitmaps and SvcParams. */
 	if (p != end || w > RDATA_MAX || rdata_check(d, out, w))
 		return -EBADMSG;
 	return w;
@@ -917,6 +952,8 @@ int dns_rdata_compressible_names(uint16_t type, const uint8_t *rdata, uint16_t r
 
 	if (!d)
 		return 0;
+	/* Stops at the first malformed field: offsets reported are always of
+	 * whole names. */
 	for (i = 0; i < (int)sizeof(d->f) && d->f[i] != F_END; i++) {
 		n = field_len(d->f[i], rdata + off, rdlen - off);
 		if (n < 0)
@@ -933,6 +970,8 @@ const uint8_t *dns_rdata_additional_target(uint16_t type, const uint8_t *rdata,
 {
 	size_t off;
 
+	/* RFC 1035 §3.3.9, §3.3.11 and RFC 2782: the names whose addresses go
+	 * in the additional section. */
 	switch (type) {
 	case DNS_TYPE_NS:
 		off = 0;

@@ -46,7 +46,12 @@ int dns_rdata_from_tokens(uint16_t type, const struct dns_token *tok, size_t nto
 int dns_rdata_from_text(uint16_t type, const char *text, const uint8_t *origin,
 			uint8_t *out, size_t cap, char *err, size_t errlen);
 
-/* Presentation format of RDATA, names absolute. Returns the length or -errno. */
+/* Text room that any RDATA fits in: a type bitmap with every bit set is the
+ * widest, up to 8 types of " TYPE65535" per byte. */
+#define DNS_RDATA_TEXT_MAX	(80 * 65535 + 64)
+
+/* Presentation format of RDATA, names absolute. Returns the length or -errno
+ * (-ENOSPC if cap is short; DNS_RDATA_TEXT_MAX always suffices). */
 int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen,
 		      char *out, size_t cap);
 

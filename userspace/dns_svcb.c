@@ -24,6 +24,7 @@ static const char *const key_names[] = {
 #define SVC_PARAMS_MAX	64	/* far more than any key set in use */
 #define SVC_VALUE_MAX	65535
 
+/* One parsed parameter; val points into a scratch buffer until all are sorted. */
 struct svc_param {
 	uint16_t	key;
 	uint16_t	len;
@@ -68,6 +69,7 @@ static int key_from_text(const char *s, size_t len)
 	return v <= UINT16_MAX ? (int)v : -EINVAL;
 }
 
+/* Names for the keys RFC 9460 §14.3.2 registers, keyNNNNN for the rest. */
 static void key_to_text(struct dns_text_buf *b, uint16_t key)
 {
 	if (key < N_KEY_NAMES)
@@ -81,18 +83,21 @@ static void key_to_text(struct dns_text_buf *b, uint16_t key)
 static int value_list(struct svc_parse *sp, const uint8_t *v, size_t len,
 		      int (*item)(struct svc_parse *, const uint8_t *, size_t, void *), void *ctx)
 {
-	uint8_t buf[256];
+	uint8_t buf[255];
 	size_t i = 0, n;
 	int err;
 
+	/* RFC 9460 Appendix A.1: a value-list has at least one item. */
 	if (len == 0)
 		return fail(sp, "empty value list");
+	/* i == len after a trailing comma yields one more, empty, item, which
+	 * the per-key callback refuses where empty items are invalid. */
 	while (i <= len) {
 		n = 0;
 		while (i < len && v[i] != ',') {
 			if (v[i] == '\\' && i + 1 < len)
 				i++;
-			if (n >= sizeof(buf))
+			if (n >= 255)
 				return fail(sp, "value list item longer than 255 bytes");
 			buf[n++] = v[i++];
 		}
@@ -104,6 +109,7 @@ static int value_list(struct svc_parse *sp, const uint8_t *v, size_t len,
 	return 0;
 }
 
+/* Where one key's wire value is being written. */
 struct out_buf {
 	uint8_t		*p;
 	size_t		len;
@@ -119,6 +125,7 @@ static int out_put(struct svc_parse *sp, struct out_buf *o, const void *d, size_
 	return 0;
 }
 
+/* RFC 9460 §8: mandatory lists keys by name; it may not list itself. */
 static int item_mandatory(struct svc_parse *sp, const uint8_t *s, size_t n, void *ctx)
 {
 	int key = key_from_text((const char *)s, n);
@@ -133,6 +140,7 @@ static int item_mandatory(struct svc_parse *sp, const uint8_t *s, size_t n, void
 	return out_put(sp, ctx, be, 2);
 }
 
+/* RFC 9460 §7.1.1: each alpn-id is a non-empty length-prefixed string. */
 static int item_alpn(struct svc_parse *sp, const uint8_t *s, size_t n, void *ctx)
 {
 	uint8_t l = (uint8_t)n;
@@ -149,6 +157,7 @@ static int item_ip(struct svc_parse *sp, const uint8_t *s, size_t n, void *ctx, 
 	uint8_t addr[16];
 	char tmp[64];
 
+	/* inet_pton needs a C string; no address text is 64 characters long. */
 	if (n >= sizeof(tmp))
 		return fail(sp, "bad address '%.*s'", 40, s);
 	memcpy(tmp, s, n);
@@ -168,6 +177,7 @@ static int item_ip6(struct svc_parse *sp, const uint8_t *s, size_t n, void *ctx)
 	return item_ip(sp, s, n, ctx, AF_INET6);
 }
 
+/* Big-endian 16-bit values, as they sit on the wire. */
 static int cmp_u16(const void *a, const void *b)
 {
 	const uint8_t *x = a, *y = b;
@@ -209,6 +219,7 @@ static int encode_value(struct svc_parse *sp, uint16_t key, const uint8_t *v, si
 	case SVC_IPV6HINT:
 		return value_list(sp, v, vlen, item_ip6, o);
 	case SVC_ECH:
+		/* RFC 9460 §9: an ECHConfigList in base64; we keep its bytes opaque. */
 		n = dns_encoding_b64_decode(o->p, o->cap, (const char *)v, vlen);
 		if (n < 0)
 			return fail(sp, "bad base64 in ech");
@@ -217,6 +228,7 @@ static int encode_value(struct svc_parse *sp, uint16_t key, const uint8_t *v, si
 	case SVC_INVALID:
 		return fail(sp, "key65535 is reserved");
 	default:
+		/* keyNNNNN: the decoded char-string is the wire value as is. */
 		return out_put(sp, o, v, vlen);
 	}
 }
@@ -237,7 +249,9 @@ int dns_svcb_params_from_tokens(const struct dns_token *tok, size_t ntok, uint8_
 	size_t np = 0, i, j, w = 0, vused = 0;
 	int ret = -EINVAL, key, n;
 
-	/* Every value fits in the rdata, so one buffer of cap serves them all. */
+	/* raw holds one value's decoded char-string; vals holds every encoded
+	 * value side by side until they are sorted. Every value must fit in the
+	 * RDATA, so cap bytes of vals serve them all. */
 	raw = malloc(SVC_VALUE_MAX);
 	vals = malloc(cap ? cap : 1);
 	if (!raw || !vals) {
@@ -251,6 +265,8 @@ int dns_svcb_params_from_tokens(const struct dns_token *tok, size_t ntok, uint8_
 		struct dns_token vt = { 0 };
 		struct out_buf o;
 
+		/* Keys are never quoted; a quoted token here is a value that lost
+		 * its "key=", which is better reported than guessed at. */
 		if (t->quoted) {
 			ret = fail(&sp, "unexpected quoted string \"%.*s\"",
 				   (int)(t->len > 40 ? 40 : t->len), t->s);
@@ -293,6 +309,8 @@ int dns_svcb_params_from_tokens(const struct dns_token *tok, size_t ntok, uint8_
 		vused += o.len;
 		np++;
 	}
+	/* Presentation order is free; the wire wants ascending keys, each once
+	 * (RFC 9460 §2.2). */
 	qsort(params, np, sizeof(params[0]), cmp_param);
 	for (i = 1; i < np; i++) {
 		if (params[i].key == params[i - 1].key) {
@@ -341,6 +359,8 @@ out:
 	return ret;
 }
 
+/* Used on SvcParams whose structure the caller is still checking, hence
+ * the bounds on every step. */
 static bool key_present(const uint8_t *p, size_t len, uint16_t key)
 {
 	size_t i = 0;
@@ -355,6 +375,8 @@ static bool key_present(const uint8_t *p, size_t len, uint16_t key)
 	return false;
 }
 
+/* Per-key wire rules (RFC 9460 §7): these are what a presentation of the
+ * value assumes, so a value that passes always prints and reads back. */
 static int check_value(uint16_t key, const uint8_t *v, size_t len, const uint8_t *all,
 		       size_t alllen)
 {
@@ -444,12 +466,15 @@ void dns_svcb_params_to_text(struct dns_text_buf *b, const uint8_t *p, size_t le
 		key_to_text(b, k);
 		switch (k) {
 		case SVC_MANDATORY:
+			/* Keys by name where one exists, so the list reads as written. */
 			for (j = 0; j + 1 < l; j += 2) {
 				dns_text_put(b, j ? "," : "=", 1);
 				key_to_text(b, v[j] << 8 | v[j + 1]);
 			}
 			break;
 		case SVC_ALPN:
+			/* Two layers (Appendix A.1): value-list escapes for ',' and
+			 * '\', then char-string escapes, inside one pair of quotes. */
 			dns_text_put(b, "=\"", 2);
 			for (j = 0; j < l; j += 1 + v[j]) {
 				struct dns_text_buf inner;
@@ -480,6 +505,8 @@ void dns_svcb_params_to_text(struct dns_text_buf *b, const uint8_t *p, size_t le
 			}
 			break;
 		case SVC_ECH:
+			/* An empty value prints as the bare key, which reads back
+			 * as an empty value. */
 			if (l) {
 				size_t cap = (l + 2) / 3 * 4 + 1;
 				char *enc = malloc(cap);
@@ -495,6 +522,7 @@ void dns_svcb_params_to_text(struct dns_text_buf *b, const uint8_t *p, size_t le
 			}
 			break;
 		default:
+			/* Opaque bytes: a quoted char-string escapes all of them. */
 			if (l) {
 				dns_text_put(b, "=", 1);
 				dns_text_put_string(b, v, l);

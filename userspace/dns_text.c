@@ -9,6 +9,9 @@
 
 #include "dns_text.h"
 
+/* RFC 1035 §5.1: \X stands for X, \DDD for the byte of that decimal value.
+ * Exactly three digits are required, as BIND and Knot require them, so "\1a"
+ * is an error rather than a silent \001 followed by 'a'. */
 int dns_text_unescape(const struct dns_token *t, uint8_t *out, size_t cap)
 {
 	size_t i = 0, w = 0;
@@ -45,12 +48,14 @@ int dns_text_u32(const struct dns_token *t, uint32_t max, uint32_t *v)
 	uint64_t acc = 0;
 	size_t i;
 
+	/* No sign, no blanks, no hex: strtoul would accept all three. */
 	if (t->len == 0)
 		return -EINVAL;
 	for (i = 0; i < t->len; i++) {
 		if (t->s[i] < '0' || t->s[i] > '9')
 			return -EINVAL;
 		acc = acc * 10 + (t->s[i] - '0');
+		/* Checked per digit, so a long run of digits cannot wrap acc. */
 		if (acc > max)
 			return -EINVAL;
 	}
@@ -58,6 +63,8 @@ int dns_text_u32(const struct dns_token *t, uint32_t max, uint32_t *v)
 	return 0;
 }
 
+/* BIND's TTL syntax: groups of digits each followed by s, m, h, d or w, summed;
+ * or digits alone. Overflow is an error, never a silent wrap. */
 int dns_text_period(const struct dns_token *t, uint32_t *v)
 {
 	uint64_t total = 0, num, mult;
@@ -107,7 +114,9 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Scans one token starting at text[*i] (not blank). Returns 0 or -EINVAL. */
+/* Scans one token starting at text[*i] (not blank). Returns 0 or -EINVAL.
+ * Escapes are skipped over, not resolved: the field parser decides what they
+ * mean (a name keeps "\." as a byte of a label, a string as a dot). */
 static int scan_token(const char *text, size_t len, size_t *i, struct dns_token *t)
 {
 	size_t p = *i;
@@ -123,6 +132,8 @@ static int scan_token(const char *text, size_t len, size_t *i, struct dns_token 
 		*i = p + 1;
 		return 0;
 	}
+	/* A quote ends an unquoted token so that SVCB's alpn="h2" splits into
+	 * "alpn=" and a quoted value (RFC 9460 Appendix A). */
 	t->s = text + p;
 	t->quoted = false;
 	while (p < len && !is_blank(text[p]) && text[p] != '"')
@@ -178,6 +189,7 @@ void dns_text_buf_init(struct dns_text_buf *b, char *p, size_t cap)
 
 void dns_text_put(struct dns_text_buf *b, const char *s, size_t len)
 {
+	/* Room for the terminator too: the buffer is always a C string. */
 	if (b->overflow || b->len + len + 1 > b->cap) {
 		b->overflow = true;
 		return;
@@ -197,6 +209,8 @@ void dns_text_printf(struct dns_text_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
+	/* vsnprintf wrote a truncated tail: cut it off again, so an overflowed
+	 * buffer never holds half a field. */
 	if (n < 0 || (size_t)n >= b->cap - b->len) {
 		b->overflow = true;
 		b->p[b->len] = '\0';
@@ -210,6 +224,8 @@ void dns_text_put_string(struct dns_text_buf *b, const uint8_t *s, size_t len)
 	char esc[5];
 	size_t i;
 
+	/* Always quoted, even when not needed, so an empty string and a string
+	 * with blanks need no special case and read back as one token. */
 	dns_text_put(b, "\"", 1);
 	for (i = 0; i < len; i++) {
 		if (s[i] == '"' || s[i] == '\\') {

@@ -13,6 +13,8 @@ struct mnemonic {
 	const char	*name;
 };
 
+/* Types nameserve can print by name. The RFC 1035 obsolete ones are here
+ * because RFC 3597 §4 still lists them as compressible. */
 static const struct mnemonic types[] = {
 	{ DNS_TYPE_A, "A" }, { DNS_TYPE_NS, "NS" }, { 3, "MD" }, { 4, "MF" },
 	{ DNS_TYPE_CNAME, "CNAME" }, { DNS_TYPE_SOA, "SOA" }, { 7, "MB" }, { 8, "MG" },
@@ -47,8 +49,9 @@ static int from_text(const struct mnemonic *tab, size_t n, const char *prefix,
 	for (i = 0; i < n; i++)
 		if (strlen(tab[i].name) == len && !strncasecmp(tab[i].name, s, len))
 			return tab[i].value;
-	while (prefix[plen])
-		plen++;
+	/* Up to 5 digits after the prefix: 65535 is the largest value, and the
+	 * length bound keeps v from overflowing before the range check. */
+	plen = strlen(prefix);
 	if (len <= plen || len > plen + 5 || strncasecmp(s, prefix, plen))
 		return -EINVAL;
 	for (i = plen; i < len; i++) {
@@ -67,6 +70,7 @@ static const char *to_text(const struct mnemonic *tab, size_t n, const char *pre
 	for (i = 0; i < n; i++)
 		if (tab[i].value == v)
 			return tab[i].name;
+	/* "CLASS65535" is the longest: 10 characters and the terminator. */
 	snprintf(buf, 16, "%s%u", prefix, v);
 	return buf;
 }

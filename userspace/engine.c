@@ -248,16 +248,21 @@ static void put_referral(struct answer *a, const struct zone_node *cut)
 	}
 }
 
-/* RFC 8482 §4.1: one RRset stands for all of them. */
+/* RFC 8482 §4.1: one RRset stands for all of them; the lowest type, so the
+ * choice does not depend on the order of the zone file (Knot picks the same). */
 static const struct zone_rrset *any_rrset(const struct zone_node *n)
 {
-	uint16_t i;
+	const struct zone_rrset *best = NULL;
+	uint16_t i, t;
 
-	for (i = 0; i < n->nrrsets; i++)
-		if (n->rrsets[i].type != DNS_TYPE_RRSIG && n->rrsets[i].type != DNS_TYPE_NSEC &&
-		    n->rrsets[i].type != DNS_TYPE_NSEC3)
-			return &n->rrsets[i];
-	return n->nrrsets ? &n->rrsets[0] : NULL;
+	for (i = 0; i < n->nrrsets; i++) {
+		t = n->rrsets[i].type;
+		if (t == DNS_TYPE_RRSIG || t == DNS_TYPE_NSEC || t == DNS_TYPE_NSEC3)
+			continue;
+		if (!best || t < best->type)
+			best = &n->rrsets[i];
+	}
+	return best ? best : (n->nrrsets ? &n->rrsets[0] : NULL);
 }
 
 /* RFC 6672 §3.3: DNAME, then a CNAME from the name to its substitute. Returns
@@ -399,7 +404,7 @@ static void answer_chaos(struct answer *a)
 	} else {
 		goto refuse;
 	}
-	dns_resp_set_flag(&a->r, DNS_FLAG_AA);
+	/* No AA: these names are no zone of ours (Knot does the same). */
 	if (a->q->qtype != DNS_TYPE_TXT && a->q->qtype != DNS_TYPE_ANY)
 		return;
 	if (dns_resp_put_rr(&a->r, NULL, DNS_HDR_LEN, DNS_TYPE_TXT, DNS_CLASS_CH, 0, rdata, rdlen,
@@ -451,8 +456,11 @@ static enum engine_state answer_query(const struct engine *e,
 	struct answer a;
 	enum dns_query_status st;
 	size_t limit, optlen = 0;
+	static const uint8_t ede_not_auth[] = { 0, DNS_EDNS_OPT_EDE, 0, 2,
+						0, DNS_EDE_NOT_AUTHORITATIVE };
+	uint8_t opts[sizeof(e->nsid_opt) + sizeof(ede_not_auth)];
 	uint16_t opt_flags;
-	bool locked = false;
+	bool locked = false, not_auth = false;
 
 	if (cap < DNS_HDR_LEN)
 		return ENGINE_FAIL;
@@ -488,6 +496,8 @@ static enum engine_state answer_query(const struct engine *e,
 	} else if (q.qclass != DNS_CLASS_IN || q.qtype == DNS_TYPE_AXFR ||
 		   q.qtype == DNS_TYPE_IXFR) {
 		dns_resp_set_rcode(&a.r, DNS_RCODE_REFUSED);	/* no transfers yet */
+	} else if (q.qtype == 0) {
+		dns_resp_set_rcode(&a.r, DNS_RCODE_NOTIMP);	/* RFC 6895 §3.1: reserved */
 	} else {
 		if (zone) {
 			a.z = dns_name_is_subdomain(q.qname_lower, zone->origin) ? zone : NULL;
@@ -496,14 +506,22 @@ static enum engine_state answer_query(const struct engine *e,
 			locked = true;
 			a.z = zone_store_find(e->zs, q.qname_lower, q.qname_len);
 		}
-		if (a.z)
+		if (a.z) {
 			answer_zone(&a);
-		else
+		} else {
 			dns_resp_set_rcode(&a.r, DNS_RCODE_REFUSED);	/* never recurse */
+			not_auth = true;
+		}
 	}
 	if (q.has_opt) {
 		opt_flags = q.edns_flags & DNS_EDNS_DO;
-		dns_resp_put_opt(&a.r, e->udp_max, opt_flags, e->nsid_opt, optlen);
+		memcpy(opts, e->nsid_opt, optlen);
+		if (not_auth) {
+			/* RFC 8914 §4.21: say why, as Knot does; the reply is tiny. */
+			memcpy(opts + optlen, ede_not_auth, sizeof(ede_not_auth));
+			optlen += sizeof(ede_not_auth);
+		}
+		dns_resp_put_opt(&a.r, e->udp_max, opt_flags, opts, optlen);
 	}
 	if (a.tc)
 		dns_resp_set_flag(&a.r, DNS_FLAG_TC);
@@ -597,4 +615,36 @@ int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx)
 	}
 	free(resp);
 	return ret;
+}
+
+struct walk_all {
+	const struct zone_store	*zs;
+	const struct zone	*z;
+	fastpath_entry_cb	cb;
+	void			*ctx;
+};
+
+static int walk_all_entry(const struct fastpath_entry *fe, void *arg)
+{
+	struct walk_all *w = arg;
+
+	/* Inside foreach's read-side section. */
+	if (zone_store_find(w->zs, fe->qname, fe->qname_len) != w->z)
+		return 0;
+	return w->cb(fe, w->ctx);
+}
+
+static int walk_all_zone(const struct zone *z, void *arg)
+{
+	struct walk_all *w = arg;
+
+	w->z = z;
+	return engine_fastpath_walk(z, walk_all_entry, w);
+}
+
+int engine_fastpath_walk_all(const struct zone_store *zs, fastpath_entry_cb cb, void *ctx)
+{
+	struct walk_all w = { .zs = zs, .cb = cb, .ctx = ctx };
+
+	return zone_store_foreach(zs, walk_all_zone, &w);
 }

@@ -62,4 +62,9 @@ enum engine_state engine_answer(const struct engine *e, const struct engine_quer
  * FP_ANSWER_MAX. Returns 0, or the first non-zero cb return. */
 int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx);
 
+/* The same for every zone of zs, leaving out names that a more specific hosted
+ * zone answers (data a parent holds below a child's apex without delegating).
+ * Call from a registered thread. */
+int engine_fastpath_walk_all(const struct zone_store *zs, fastpath_entry_cb cb, void *ctx);
+
 #endif /* NAMESERVE_ENGINE_H */

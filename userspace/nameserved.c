@@ -99,6 +99,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
+	size_t i;
 	long v;
 	int c;
 
@@ -189,6 +190,15 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			"--version-string at most %d\n", ENGINE_NSID_MAX, ENGINE_CHAOS_TXT_MAX);
 		exit(2);
 	}
+	/* The XDP program answers one port: the one we listen on. */
+	d->xdp_opts.dns_port = server_addr_port(&d->addrs[0]);
+	for (i = 1; i < d->naddrs && d->nifaces; i++) {
+		if (server_addr_port(&d->addrs[i]) != d->xdp_opts.dns_port) {
+			fprintf(stderr, PROG ": with --xdp every --listen address must use the "
+				"same port\n");
+			exit(2);
+		}
+	}
 	if (d->nifaces == 0 && (d->xdp_opts.mode != XDP_LOADER_AUTO || d->xdp_opts.instance))
 		fprintf(stderr, PROG ": warning: --xdp-mode and --instance only matter with "
 			"--xdp\n");
@@ -235,11 +245,6 @@ static int load_zone(struct daemon *d, size_t idx, bool reload)
 	return zone_store_publish(d->zs, z);
 }
 
-static int walk_zone(const struct zone *z, void *ms)
-{
-	return engine_fastpath_walk(z, map_sync_put, ms);
-}
-
 /* A full sync of the fast path's maps with what the engine answers now. */
 static int sync_fastpath(struct daemon *d)
 {
@@ -248,7 +253,7 @@ static int sync_fastpath(struct daemon *d)
 	if (!d->ms)
 		return 0;
 	map_sync_begin(d->ms);
-	ret = zone_store_foreach(d->zs, walk_zone, d->ms);
+	ret = engine_fastpath_walk_all(d->zs, map_sync_put, d->ms);
 	if (ret) {
 		log_err(PROG ": fast path: filling the maps failed: %s", strerror(-ret));
 		return ret;

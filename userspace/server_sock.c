@@ -78,6 +78,13 @@ bool server_addr_is_any(const struct server_addr *a)
 	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
 }
 
+uint16_t server_addr_port(const struct server_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+}
+
 int server_sock_open(const struct server_addr *a, int type)
 {
 	int fd, one = 1, err;
@@ -86,8 +93,11 @@ int server_sock_open(const struct server_addr *a, int type)
 	if (fd < 0)
 		return -errno;
 	/* One socket per worker on the same address: the kernel spreads the load. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		goto fail;
+	/* TCP: restart while old connections sit in TIME_WAIT. (On UDP it would
+	 * let a second daemon share the port.) */
+	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		goto fail;
 	if (a->ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
@@ -108,6 +118,23 @@ int server_sock_open(const struct server_addr *a, int type)
 	return fd;
 fail:
 	err = -errno;
+	close(fd);
+	return err;
+}
+
+int server_sock_probe(const struct server_addr *a, int type)
+{
+	int fd, one = 1, err = 0;
+
+	fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len))
+		err = -errno;
 	close(fd);
 	return err;
 }

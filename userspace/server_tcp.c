@@ -8,8 +8,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,7 +24,6 @@
 #define RBUF_INIT	512
 #define WBUF_HIGH	(128 * 1024)	/* stop reading while this much is unsent */
 #define ACCEPT_BURST	64
-#define SWEEP_MS	1000
 
 enum ep_kind { EP_STOP, EP_LISTEN, EP_CONN };
 
@@ -197,21 +198,30 @@ static int conn_process(struct tcp_worker *w, struct tcp_conn *c)
 	return ret;
 }
 
-static int conn_flush(struct tcp_conn *c)
+/* Sends what is pending; a client taking its answers is not idle. */
+static int conn_flush(struct tcp_worker *w, struct tcp_conn *c)
 {
+	bool moved = false;
 	ssize_t n;
+	int ret = 0;
 
 	while (c->woff < c->wlen) {
 		n = send(c->tag.fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EAGAIN ? 0 : -errno;
+			if (errno != EAGAIN)
+				ret = -errno;
+			break;
 		}
 		c->woff += n;
+		moved = true;
 	}
-	c->woff = c->wlen = 0;
-	return 0;
+	if (c->woff == c->wlen)
+		c->woff = c->wlen = 0;
+	if (moved)
+		touch(w, c);
+	return ret;
 }
 
 static int conn_read(struct tcp_worker *w, struct tcp_conn *c)
@@ -259,17 +269,14 @@ static int conn_read(struct tcp_worker *w, struct tcp_conn *c)
 /* After any event: write what is pending and re-arm for what comes next. */
 static void conn_update(struct tcp_worker *w, struct tcp_conn *c, int ret)
 {
-	size_t before = c->woff;
 	uint32_t ev = 0;
 
 	if (!ret)
-		ret = conn_flush(c);
+		ret = conn_flush(w, c);
 	if (ret || (c->eof && c->woff == c->wlen)) {
 		conn_close(w, c);
 		return;
 	}
-	if (c->woff != before)
-		touch(w, c);
 	if (!c->eof && c->wlen - c->woff < WBUF_HIGH)
 		ev |= EPOLLIN;
 	if (c->woff < c->wlen)
@@ -287,7 +294,7 @@ static void conn_event(struct tcp_worker *w, struct tcp_conn *c, uint32_t events
 		return;
 	}
 	if (events & EPOLLOUT) {
-		ret = conn_flush(c);
+		ret = conn_flush(w, c);
 		/* Room again: answer what was left waiting in the read buffer. */
 		if (!ret)
 			ret = conn_process(w, c);
@@ -336,25 +343,48 @@ static void accept_conns(struct tcp_worker *w, int lfd)
 	}
 }
 
+/* A client that timed out with answers still unsent is not reading them: a
+ * reset frees the socket's buffers at once, where a FIN would queue behind
+ * data that never drains. */
+static void conn_abort(struct tcp_worker *w, struct tcp_conn *c)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int outq = 0;
+
+	if (c->woff < c->wlen || (!ioctl(c->tag.fd, SIOCOUTQ, &outq) && outq > 0))
+		setsockopt(c->tag.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(w, c);
+}
+
 static void sweep(struct tcp_worker *w)
 {
 	uint64_t now = now_ms();
 
 	while (w->head && w->head->deadline <= now)
-		conn_close(w, w->head);
+		conn_abort(w, w->head);
+}
+
+/* Until the oldest connection's deadline; forever when there is none. */
+static int next_timeout(struct tcp_worker *w)
+{
+	uint64_t now;
+
+	if (!w->head)
+		return -1;
+	now = now_ms();
+	return w->head->deadline > now ? (int)(w->head->deadline - now) : 0;
 }
 
 static void *tcp_worker_run(void *arg)
 {
 	struct tcp_worker *w = arg;
 	struct epoll_event ev[64];
-	uint64_t next_sweep = now_ms() + SWEEP_MS;
 	struct ep_tag *tag;
 	int n, i;
 
 	rcu_register_thread();
 	for (;;) {
-		n = epoll_wait(w->epfd, ev, 64, SWEEP_MS);
+		n = epoll_wait(w->epfd, ev, 64, next_timeout(w));
 		if (n < 0 && errno != EINTR) {
 			log_err("tcp worker: epoll_wait: %s", strerror(errno));
 			break;
@@ -368,10 +398,7 @@ static void *tcp_worker_run(void *arg)
 			else
 				conn_event(w, (struct tcp_conn *)tag, ev[i].events);
 		}
-		if (now_ms() >= next_sweep) {
-			sweep(w);
-			next_sweep = now_ms() + SWEEP_MS;
-		}
+		sweep(w);
 	}
 out:
 	while (w->head)
@@ -413,6 +440,15 @@ int server_tcp_start(struct server_tcp **out, const struct server_tcp_opts *opts
 	}
 	for (i = 0; i < s->nworkers; i++)
 		s->workers[i].epfd = -1;
+	for (a = 0; a < opts->naddrs; a++) {
+		ret = server_sock_probe(&opts->addrs[a], SOCK_STREAM);
+		if (ret) {
+			log_err("tcp: cannot listen on %s: %s",
+				server_addr_str(&opts->addrs[a], abuf, sizeof(abuf)),
+				strerror(-ret));
+			goto fail;
+		}
+	}
 	for (i = 0; i < s->nworkers; i++) {
 		w = &s->workers[i];
 		w->srv = s;

@@ -187,6 +187,15 @@ int server_udp_start(struct server_udp **out, const struct server_udp_opts *opts
 	}
 	for (i = 0; i < s->nworkers; i++)
 		s->workers[i].epfd = -1;
+	for (a = 0; a < opts->naddrs; a++) {
+		ret = server_sock_probe(&opts->addrs[a], SOCK_DGRAM);
+		if (ret) {
+			log_err("udp: cannot listen on %s: %s",
+				server_addr_str(&opts->addrs[a], abuf, sizeof(abuf)),
+				strerror(-ret));
+			goto fail;
+		}
+	}
 	for (i = 0; i < s->nworkers; i++) {
 		w = &s->workers[i];
 		w->srv = s;

@@ -30,7 +30,7 @@
 #define XDP_LOADER_PROG		"xdp_dns"
 #define XDP_LOADER_IFACES_MAX	64
 #define XDP_LOADER_INSTANCE_MAX	64
-#define XDP_LOADER_CAPTURE_MAX	(64 * 1024)
+#define XDP_LOADER_CAPTURE_MAX	(16 * 1024)
 
 struct xdp_loader_iface {
 	int			ifindex;
@@ -71,25 +71,30 @@ static struct {
 
 static int xdp_loader_print(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[2048];
-	int n;
+	char *msg = NULL, *text;
+	size_t n, room;
 
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n < 0)
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	while (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (capture.on) {
-		if (capture.len + n + 1 < sizeof(capture.buf)) {
-			memcpy(capture.buf + capture.len, line, n);
-			capture.len += n;
-			capture.buf[capture.len++] = '\n';
-		}
-		return 0;
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (!capture.on) {
+		log_msg(level, "%s", msg);
+		goto out;
 	}
-	log_msg(level, "%s", line);
+	/* A verifier log says why at its end: keep the tail of a long one. */
+	room = sizeof(capture.buf) - capture.len - 2;
+	text = msg;
+	if (n > room) {
+		text = msg + n - room;
+		n = room;
+	}
+	memcpy(capture.buf + capture.len, text, n);
+	capture.len += n;
+	capture.buf[capture.len++] = '\n';
+out:
+	free(msg);
 	return 0;
 }
 
@@ -363,12 +368,19 @@ static int xdp_loader_pin(struct xdp_loader *xl)
 	struct bpf_map *map;
 	int i, err;
 
-	err = mkdir_one(FP_PIN_ROOT);
-	if (err)
-		return err;
-	err = mkdir_one(xl->pin_dir);
-	if (err)
-		return err;
+	/* Another instance's close removes the root when it empties it: retry. */
+	for (i = 0; i < 3; i++) {
+		err = mkdir_one(FP_PIN_ROOT);
+		if (err)
+			return err;
+		if (!mkdir(xl->pin_dir, 0700) || errno == EEXIST)
+			break;
+		err = -errno;
+		if (err != -ENOENT || i == 2) {
+			log_err("xdp: mkdir %s: %s", xl->pin_dir, strerror(-err));
+			return err;
+		}
+	}
 	xl->pinned = true;
 	err = remove_old_pins(xl);
 	if (err)

@@ -35,6 +35,8 @@ struct zf_file {
 	bool		has_id;
 };
 
+/* State that spans entries and files. The has_* flags exist because zero is
+ * a valid TTL and the root a valid origin. */
 struct zf_parser {
 	const struct zonefile_opts *opts;
 	zonefile_rr_cb	cb;
@@ -89,6 +91,7 @@ static int perr(struct zf_parser *p, const struct zf_file *f, unsigned int line,
 
 /* ---- lexer ---- */
 
+/* Tokens point into the file's buffer; only the array of them grows. */
 static int push_token(struct zf_parser *p, const char *s, size_t len, bool quoted)
 {
 	if (p->ntok == p->tokcap) {
@@ -152,6 +155,8 @@ static int read_entry(struct zf_parser *p, struct zf_file *f, bool *has_owner,
 				f->pos++;
 			continue;
 		}
+		/* RFC 1035 §5.1: parentheses let an entry continue across lines;
+		 * they are not tokens and may appear anywhere between them. */
 		if (c == '(') {
 			depth++;
 			f->pos++;
@@ -166,6 +171,8 @@ static int read_entry(struct zf_parser *p, struct zf_file *f, bool *has_owner,
 		}
 		if (p->ntok == 0 && !depth && (f->pos == 0 || b[f->pos - 1] == '\n'))
 			*has_owner = true;
+		/* A newline inside quotes is refused: accepting it would let one
+		 * missing quote swallow the rest of the file silently. */
 		if (c == '"') {
 			start = ++f->pos;
 			while (f->pos < f->len && b[f->pos] != '"' && b[f->pos] != '\n') {
@@ -204,6 +211,7 @@ static int parse_name(struct zf_parser *p, const struct zf_file *f, unsigned int
 	n = dns_name_from_text(out, t->s, t->len, org);
 	if (n >= 0)
 		return n;
+	/* As in dns_rdata: a retry against the root names the real problem. */
 	if (n == -EINVAL && !org && dns_name_from_text(out, t->s, t->len, root) > 0)
 		return perr(p, f, line, "relative name " TOKF " with no origin", TOKA(t));
 	return perr(p, f, line, "%s " TOKF, dns_name_strerror(n), TOKA(t));
@@ -214,6 +222,8 @@ static int parse_ttl(struct zf_parser *p, const struct zf_file *f, unsigned int 
 {
 	int err = dns_text_period(t, ttl);
 
+	/* Values with the top bit set are refused here rather than read as 0
+	 * the way RFC 2181 §8 asks of resolvers: in a zone file it is a typo. */
 	if (err == -ERANGE || (!err && *ttl > TTL_MAX))
 		return perr(p, f, line, "TTL " TOKF " exceeds %u", TOKA(t), TTL_MAX);
 	if (err)
@@ -277,11 +287,14 @@ static int split_txt(struct zf_parser *p, const struct dns_token *in, size_t n,
 
 static int parse_file(struct zf_parser *p, struct zf_file *f);
 
+/* Directive names are case-insensitive, as in BIND and Knot ("$ttl"). */
 static bool is_directive(const struct dns_token *t, const char *name)
 {
 	return !t->quoted && t->len == strlen(name) && !strncasecmp(t->s, name, t->len);
 }
 
+/* Reads a whole regular file; zones are parsed from memory so tokens can
+ * point into it. A FIFO or directory is refused before it can block. */
 static int load_file(const char *path, char **buf, size_t *len, struct stat *st)
 {
 	size_t got = 0;
@@ -322,6 +335,8 @@ out:
 	return err;
 }
 
+/* A NUL byte would cut tokens short wherever they meet C string functions
+ * (inet_pton); refusing the file up front keeps every later step simple. */
 static int check_nul(struct zf_parser *p, const struct zf_file *f)
 {
 	const char *nul = memchr(f->buf, '\0', f->len);
@@ -366,6 +381,8 @@ static int do_include(struct zf_parser *p, struct zf_file *f, unsigned int line)
 		n = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - f->name), f->name, rel);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return perr(p, f, line, "file name too long");
+	/* Depth bounds the recursion; the inode check below catches a loop at
+	 * its first repetition rather than at the depth limit. */
 	if (p->depth >= p->max_depth)
 		return perr(p, f, line, "$INCLUDE nested deeper than %d", p->max_depth);
 
@@ -414,6 +431,7 @@ static int do_directive(struct zf_parser *p, struct zf_file *f, unsigned int lin
 	uint8_t name[DNS_NAME_MAX];
 	uint32_t ttl;
 
+	/* A relative $ORIGIN is relative to the current origin (RFC 1035 §5.1). */
 	if (is_directive(t, "$ORIGIN")) {
 		if (p->ntok < 2)
 			return perr(p, f, line, "missing name after $ORIGIN");
@@ -489,6 +507,9 @@ static int do_record(struct zf_parser *p, struct zf_file *f, unsigned int line, 
 	/* All records of a zone share one class (RFC 1035 §5.2); an omitted
 	 * class is the last one stated, IN before any. */
 	if (has_cls) {
+		if (cls == DNS_CLASS_NONE || cls == DNS_CLASS_ANY)
+			return perr(p, f, line, "class %s is not allowed in zone data",
+				    dns_class_to_text(cls, cb));
 		if (p->has_class && cls != p->zone_class)
 			return perr(p, f, line, "class %s differs from the zone's class %s",
 				    dns_class_to_text(cls, cb),
@@ -500,7 +521,8 @@ static int do_record(struct zf_parser *p, struct zf_file *f, unsigned int line, 
 		p->has_class = true;
 	}
 
-	/* Without an origin yet, the first SOA's owner becomes it. */
+	/* Without an origin yet, the first SOA's owner becomes it; it must be
+	 * absolute, which parse_name enforces since no origin is known. */
 	if (has_owner) {
 		if (!p->has_origin && type == DNS_TYPE_SOA) {
 			n = parse_name(p, f, line, &p->tok[0], owner);
@@ -530,6 +552,8 @@ static int do_record(struct zf_parser *p, struct zf_file *f, unsigned int line, 
 	p->prev_ttl = ttl;
 	p->has_prev_ttl = true;
 
+	/* Everything after the type is RDATA, parsed by the same code as API
+	 * input so both accept exactly the same text. */
 	rtok = p->tok + i;
 	nr = p->ntok - i;
 	if ((type == DNS_TYPE_TXT || type == 99) &&
@@ -545,6 +569,7 @@ static int do_record(struct zf_parser *p, struct zf_file *f, unsigned int line, 
 	if (n < 0)
 		return perr(p, f, line, "%s", rerr);
 
+	/* The callback sees buffers that the next entry overwrites. */
 	rr.owner = p->owner;
 	rr.type = type;
 	rr.rclass = p->zone_class;
@@ -565,6 +590,7 @@ static int parse_file(struct zf_parser *p, struct zf_file *f)
 		ret = read_entry(p, f, &has_owner, &line);
 		if (ret <= 0)
 			break;
+		/* An owner that really starts with '$' must be written "\$". */
 		if (!p->tok[0].quoted && p->tok[0].s[0] == '$')
 			ret = do_directive(p, f, line);
 		else
@@ -589,6 +615,7 @@ static int parse_top(struct zf_file *f, const struct zonefile_opts *opts, zonefi
 	p->ctx = ctx;
 	p->err = err;
 	p->errlen = errlen;
+	/* The stack is fixed-size; a larger requested depth is clamped to it. */
 	p->max_depth = opts && opts->max_include_depth ? opts->max_include_depth
 						       : DEFAULT_INCLUDE_DEPTH;
 	if (p->max_depth > (int)(sizeof(p->stack) / sizeof(p->stack[0])) - 1)
@@ -655,22 +682,33 @@ int zonefile_parse_buffer(const char *name, const char *buf, size_t len,
 
 int zonefile_write_rr(FILE *f, const struct dns_rr *rr)
 {
-	/* The widest RDATA text: 65535 bytes each written as \DDD, plus quotes. */
-	size_t cap = 4 * RDATA_MAX + 1024;
 	char owner[DNS_NAME_TEXT_MAX], tb[16], cb[16];
+	size_t cap = 4 * RDATA_MAX + 1024;
 	char *text;
 	int n, ret = 0;
 
 	if (dns_name_to_text(owner, sizeof(owner), rr->owner) < 0)
 		return -EINVAL;
+	/* Four bytes of text per RDATA byte covers all but huge type bitmaps,
+	 * which get the worst-case buffer on a second try. */
 	text = malloc(cap);
 	if (!text)
 		return -ENOMEM;
 	n = dns_rdata_to_text(rr->type, rr->rdata, rr->rdlen, text, cap);
+	if (n == -ENOSPC) {
+		free(text);
+		cap = DNS_RDATA_TEXT_MAX;
+		text = malloc(cap);
+		if (!text)
+			return -ENOMEM;
+		n = dns_rdata_to_text(rr->type, rr->rdata, rr->rdlen, text, cap);
+	}
 	if (n < 0) {
 		ret = n;
 		goto out;
 	}
+	/* Every field explicit, so the line means the same under any $ORIGIN,
+	 * $TTL or previous owner when read back. */
 	if (fprintf(f, "%s\t%u\t%s\t%s\t%s\n", owner, rr->ttl, dns_class_to_text(rr->rclass, cb),
 		    dns_type_to_text(rr->type, tb), text) < 0)
 		ret = -EIO;

@@ -29,7 +29,8 @@ struct zonefile_opts {
 };
 
 /* Parses a file. On a syntax error returns -EINVAL and writes
- * "file:line: message" to err; nothing is kept, callers discard the zone. */
+ * "file:line: message" to err, line being where the record or directive
+ * starts; nothing is kept, callers discard the zone. */
 int zonefile_parse(const char *path, const struct zonefile_opts *opts,
 		   zonefile_rr_cb cb, void *ctx, char *err, size_t errlen);
 /* The same for text in memory; name labels the errors. */

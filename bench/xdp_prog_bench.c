@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Nanoseconds per packet of the XDP fast path under BPF_PROG_TEST_RUN with
+ * repeat: hits, misses and foreign traffic, against an empty program and a
+ * reflector that answers nothing. Needs root. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "fp_answer.h"
+#include "pkt_builder.h"
+#include "xdp_dns.skel.h"
+#include "xdp_pass.skel.h"
+#include "bench/xdp_reflect.skel.h"
+#include "bench/xdp_bench_restore.skel.h"
+
+#define BENCH_ROUNDS_MAX	15
+
+struct bench_frame {
+	uint32_t	len;
+	uint8_t		data[1024];
+};
+
+struct bench {
+	struct xdp_dns_bpf		*dns;
+	struct xdp_pass_bpf		*pass;
+	struct xdp_reflect_bpf		*reflect;
+	struct xdp_bench_restore_bpf	*restore;
+	unsigned int			repeat;
+	int				rounds;
+};
+
+enum bench_pkt { PKT_V4, PKT_V4_EDNS, PKT_V6, PKT_MISS, PKT_NOT_DNS };
+
+static size_t bench_packet(enum bench_pkt kind, uint8_t *out)
+{
+	struct pb_frame f = {
+		.dst_mac = { 2, 0, 0, 0, 0, 2 },
+		.src_mac = { 2, 0, 0, 0, 0, 1 },
+		.family = 4,
+		.saddr = { 198, 18, 0, 1 },
+		.daddr = { 198, 18, 0, 2 },
+		.ttl = 64,
+		.frag_off = 0x4000,
+		.proto = 17,
+		.sport = 40000,
+		.dport = 53,
+	};
+	struct pb_dns d = { .id = 0x1234, .flags = 0x0100, .qdcount = 1, .arcount = -1,
+			    .qtype = 1, .qclass = 1 };
+	uint8_t msg[512];
+
+	d.qname_len = pb_name(d.qname, kind == PKT_MISS ? "nope.example.com." :
+							  "www.example.com.");
+	if (kind == PKT_V4_EDNS) {
+		d.edns = true;
+		d.edns_size = 1232;
+	}
+	if (kind == PKT_V6) {
+		static const uint8_t c[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+		static const uint8_t s[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+		f.family = 6;
+		memcpy(f.saddr, c, 16);
+		memcpy(f.daddr, s, 16);
+	}
+	if (kind == PKT_NOT_DNS)
+		f.dport = 443;	/* QUIC to a web server on the same host */
+	return pb_build(out, PB_FRAME_MAX, &f, msg, pb_dns_build(msg, &d));
+}
+
+static int bench_fill(struct bench *b)
+{
+	struct fp_answer_key k;
+	struct fp_answer a;
+	uint8_t name[64], rr[64];
+	size_t n = pb_name(name, "www.example.com.");
+	int tier, err;
+
+	tier = fp_key_build(&k, name, n, 1);
+	if (tier < 0)
+		return tier;
+	err = fp_answer_build(&a, rr, pb_rr(rr, 1, 300, "\xc6\x12\x00\x0a", 4), 1, 0);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(bpf_map__fd(b->dns->maps.answers_32), &k, &a, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Best ns per run over the rounds (the machine's other load only ever adds
+ * time); the last run's verdict in @retval. */
+static int bench_run(struct bench *b, int prog_fd, const uint8_t *pkt, size_t len,
+		     double *ns, uint32_t *retval)
+{
+	double r[BENCH_ROUNDS_MAX];
+	int i;
+
+	for (i = 0; i < b->rounds; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts,
+			.data_in = pkt,
+			.data_size_in = len,
+			.repeat = b->repeat,
+		);
+
+		if (bpf_prog_test_run_opts(prog_fd, &opts))
+			return -errno;
+		r[i] = opts.duration;
+		*retval = opts.retval;
+	}
+	qsort(r, b->rounds, sizeof(r[0]), cmp_double);
+	*ns = r[0];
+	return 0;
+}
+
+/* Through the restore harness: the frame is put back before every run. */
+static int bench_restored(struct bench *b, int target_fd, const uint8_t *pkt, size_t len,
+			  double *ns, uint32_t *retval)
+{
+	struct bench_frame f = { .len = len };
+	uint32_t zero = 0;
+
+	memcpy(f.data, pkt, len);
+	if (bpf_map_update_elem(bpf_map__fd(b->restore->maps.frame), &zero, &f, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(b->restore->maps.target), &zero, &target_fd,
+				BPF_ANY))
+		return -errno;
+	return bench_run(b, bpf_program__fd(b->restore->progs.xdp_bench_restore), pkt, len, ns,
+			 retval);
+}
+
+static uint64_t bench_counter(struct bench *b, uint32_t id)
+{
+	int ncpus = libbpf_num_possible_cpus(), c;
+	uint64_t vals[ncpus], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->dns->maps.counters), &id, vals))
+		return 0;
+	for (c = 0; c < ncpus; c++)
+		sum += vals[c];
+	return sum;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-n REPEAT] [-r ROUNDS]\n"
+			"  -n  runs per measurement (default 1000000)\n"
+			"  -r  measurements per case, the best is shown (default 5, max %d)\n",
+		prog, BENCH_ROUNDS_MAX);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char	*name;
+		enum bench_pkt	pkt;
+		int		verdict;
+		uint32_t	counter;
+	} cases[] = {
+		{ "hit, IPv4, www.example.com A", PKT_V4, XDP_TX, FP_TX_ANSWER },
+		{ "hit, IPv4 + EDNS", PKT_V4_EDNS, XDP_TX, FP_TX_ANSWER },
+		{ "hit, IPv6", PKT_V6, XDP_TX, FP_TX_ANSWER },
+		{ "miss, IPv4", PKT_MISS, XDP_PASS, FP_PASS_MISS },
+		{ "not DNS (UDP to 443)", PKT_NOT_DNS, XDP_PASS, FP_PASS_NOT_DNS },
+	};
+	struct bench b = { .repeat = 1000000, .rounds = 5 };
+	uint8_t pkt[PB_FRAME_MAX];
+	double empty, base, ns;
+	uint32_t retval;
+	uint64_t before;
+	size_t len, i;
+	int opt, err = 1;
+
+	while ((opt = getopt(argc, argv, "n:r:h")) != -1) {
+		switch (opt) {
+		case 'n':
+			b.repeat = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			b.rounds = atoi(optarg);
+			break;
+		default:
+			usage(argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!b.repeat || b.rounds < 1 || b.rounds > BENCH_ROUNDS_MAX) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "xdp_prog_bench: BPF_PROG_TEST_RUN needs root\n");
+		return 2;
+	}
+
+	b.dns = xdp_dns_bpf__open_and_load();
+	b.pass = xdp_pass_bpf__open_and_load();
+	b.reflect = xdp_reflect_bpf__open_and_load();
+	b.restore = xdp_bench_restore_bpf__open_and_load();
+	if (!b.dns || !b.pass || !b.reflect || !b.restore) {
+		fprintf(stderr, "xdp_prog_bench: loading the programs failed\n");
+		goto out;
+	}
+	if (bench_fill(&b)) {
+		fprintf(stderr, "xdp_prog_bench: filling the answer map failed\n");
+		goto out;
+	}
+
+	len = bench_packet(PKT_V4, pkt);
+	if (bench_run(&b, bpf_program__fd(b.pass->progs.xdp_pass), pkt, len, &empty, &retval) ||
+	    bench_restored(&b, bpf_program__fd(b.pass->progs.xdp_pass), pkt, len, &base,
+			   &retval)) {
+		fprintf(stderr, "xdp_prog_bench: test run: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("repeat %u, best of %d; ns per packet\n", b.repeat, b.rounds);
+	printf("'program' = harness - harness(empty) + empty: what a plain repeated run\n"
+	       "of the program would cost had it a fresh packet every time.\n\n");
+	printf("%-34s %-8s %9s %9s\n", "case", "verdict", "harness", "program");
+	printf("%-34s %-8s %9s %9.1f\n", "empty program (xdp_pass)", "PASS", "-", empty);
+	printf("%-34s %-8s %9.1f %9.1f\n", "restore harness + empty program", "PASS", base, empty);
+
+	if (bench_restored(&b, bpf_program__fd(b.reflect->progs.xdp_reflect), pkt, len, &ns,
+			   &retval))
+		goto out;
+	printf("%-34s %-8s %9.1f %9.1f\n", "reflector (no lookup)",
+	       retval == XDP_TX ? "TX" : "PASS?", ns, ns - base + empty);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = bench_packet(cases[i].pkt, pkt);
+		before = bench_counter(&b, cases[i].counter);
+		if (bench_restored(&b, bpf_program__fd(b.dns->progs.xdp_dns), pkt, len, &ns,
+				   &retval))
+			goto out;
+		/* Every run must have taken the path the case names. */
+		if ((int)retval != cases[i].verdict ||
+		    bench_counter(&b, cases[i].counter) - before !=
+			    (uint64_t)b.repeat * b.rounds) {
+			fprintf(stderr, "xdp_prog_bench: %s: unexpected verdict %u\n",
+				cases[i].name, retval);
+			goto out;
+		}
+		printf("%-34s %-8s %9.1f %9.1f\n", cases[i].name,
+		       retval == XDP_TX ? "TX" : "PASS", ns, ns - base + empty);
+	}
+	err = 0;
+out:
+	xdp_bench_restore_bpf__destroy(b.restore);
+	xdp_reflect_bpf__destroy(b.reflect);
+	xdp_pass_bpf__destroy(b.pass);
+	xdp_dns_bpf__destroy(b.dns);
+	return err;
+}
