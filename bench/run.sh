@@ -5,7 +5,8 @@
 # a 100,000-name zone, and loading 100,000 zones. Prints a table, writes RESULTS.md.
 #
 # Knobs: DURATION (s per load run, >= 4), QPS (kxdpgun target), SECTIONS (any of
-# "prog qps bigzone manyzones"), MANY_ZONES, BUILD, RESULTS, REFLECT_OBJ, PASS_OBJ.
+# "prog qps bigzone manyzones"), MANY_ZONES, MANY_WAIT, BUILD, RESULTS, PERF,
+# REFLECT_OBJ, PASS_OBJ.
 
 set -u
 export LC_ALL=C
@@ -18,6 +19,7 @@ SECTIONS=${SECTIONS:-"prog qps bigzone manyzones"}
 MANY_ZONES=${MANY_ZONES:-100000}
 MANY_RECORDS=${MANY_RECORDS:-20}
 MANY_WAIT=${MANY_WAIT:-60}	# s; six times the 10 s target
+PERF=${PERF:-}			# a directory: perf record both CPUs during each run
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
 NAMESERVED=$BUILD/nameserved
 NSCTL=$BUILD/nsctl
@@ -201,8 +203,15 @@ other_load()
 	printf '%s\n--\n%s\n' "$1" "$2" | awk -v j="$3" '
 		$1 == "--" { after = 1; next }
 		!after { t0[$1] = $2; next }
-		{ sum += $2 - ($1 in t0 ? t0[$1] : 0) }
-		END { printf "%d%%", j > 0 ? 100 * sum / j : 0 }'
+		{
+			sum += $2
+			if ($1 in t0)
+				sum -= t0[$1]
+		}
+		END {
+			if (j > 0)
+				printf "%d%%", 100 * sum / j
+		}'
 }
 
 # cpu_load BEFORE AFTER CPU: "busy% (softirq%)" over the interval.
@@ -228,7 +237,13 @@ run_load()
 	sleep 2
 	oa=$(proc_ticks $$ "${PIDS[@]}")
 	a=$(cpu_snap)
-	sleep "$((DURATION - 3)).5"
+	if [ -n "$PERF" ]; then
+		mkdir -p "$PERF"
+		perf record -q -g -C "$GEN_CPU,$SRV_CPU" -o "$PERF/$label.data" \
+			-- sleep "$((DURATION - 3)).5" 2>/dev/null
+	else
+		sleep "$((DURATION - 3)).5"
+	fi
 	b=$(cpu_snap)
 	ob=$(proc_ticks $$ "${PIDS[@]}")
 	wait "$pid"
