@@ -36,7 +36,21 @@ struct bench {
 	int				rounds;
 };
 
-enum bench_pkt { PKT_V4, PKT_V4_EDNS, PKT_V6, PKT_MISS, PKT_NOT_DNS };
+enum bench_pkt { PKT_V4, PKT_V4_EDNS, PKT_V6, PKT_LONG, PKT_MISS, PKT_NOT_DNS };
+
+/* A 255-byte wire name: the longest key, the most words to walk. */
+static void bench_long_name(char *out)
+{
+	size_t o = 0;
+	int l;
+
+	for (l = 0; l < 4; l++) {
+		memset(out + o, 'a' + l, l < 3 ? 63 : 61);
+		o += l < 3 ? 63 : 61;
+		out[o++] = '.';
+	}
+	out[o] = 0;
+}
 
 static size_t bench_packet(enum bench_pkt kind, uint8_t *out)
 {
@@ -56,8 +70,13 @@ static size_t bench_packet(enum bench_pkt kind, uint8_t *out)
 			    .qtype = 1, .qclass = 1 };
 	uint8_t msg[512];
 
-	d.qname_len = pb_name(d.qname, kind == PKT_MISS ? "nope.example.com." :
-							  "www.example.com.");
+	char name[300] = "www.example.com.";
+
+	if (kind == PKT_MISS)
+		strcpy(name, "nope.example.com.");
+	if (kind == PKT_LONG)
+		bench_long_name(name);
+	d.qname_len = pb_name(d.qname, name);
 	if (kind == PKT_V4_EDNS) {
 		d.edns = true;
 		d.edns_size = 1232;
@@ -77,20 +96,27 @@ static size_t bench_packet(enum bench_pkt kind, uint8_t *out)
 
 static int bench_fill(struct bench *b)
 {
+	int fds[FP_TIERS] = {
+		bpf_map__fd(b->dns->maps.answers_32), bpf_map__fd(b->dns->maps.answers_64),
+		bpf_map__fd(b->dns->maps.answers_128), bpf_map__fd(b->dns->maps.answers_256),
+	};
+	char text[2][300] = { "www.example.com." };
 	struct fp_answer_key k;
 	struct fp_answer a;
-	uint8_t name[64], rr[64];
-	size_t n = pb_name(name, "www.example.com.");
-	int tier, err;
+	uint8_t name[300], rr[64];
+	int i, tier, err;
 
-	tier = fp_key_build(&k, name, n, 1);
-	if (tier < 0)
-		return tier;
+	bench_long_name(text[1]);
 	err = fp_answer_build(&a, rr, pb_rr(rr, 1, 300, "\xc6\x12\x00\x0a", 4), 1, 0);
 	if (err)
 		return err;
-	if (bpf_map_update_elem(bpf_map__fd(b->dns->maps.answers_32), &k, &a, BPF_ANY))
-		return -errno;
+	for (i = 0; i < 2; i++) {
+		tier = fp_key_build(&k, name, pb_name(name, text[i]), 1);
+		if (tier < 0)
+			return tier;
+		if (bpf_map_update_elem(fds[tier], &k, &a, BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -173,6 +199,7 @@ int main(int argc, char **argv)
 		{ "hit, IPv4, www.example.com A", PKT_V4, XDP_TX, FP_TX_ANSWER },
 		{ "hit, IPv4 + EDNS", PKT_V4_EDNS, XDP_TX, FP_TX_ANSWER },
 		{ "hit, IPv6", PKT_V6, XDP_TX, FP_TX_ANSWER },
+		{ "hit, IPv4, 255-byte name", PKT_LONG, XDP_TX, FP_TX_ANSWER },
 		{ "miss, IPv4", PKT_MISS, XDP_PASS, FP_PASS_MISS },
 		{ "not DNS (UDP to 443)", PKT_NOT_DNS, XDP_PASS, FP_PASS_NOT_DNS },
 	};

@@ -20,8 +20,6 @@
 #define FP_IPV4_OPT_WORDS	10	/* IHL 15 minus the fixed 5 words */
 #define FP_LABELS_MAX		128	/* 255 bytes hold 127 one-byte labels and the root */
 #define FP_EDNS_OPTS_MAX	8
-/* The question (name, type, class) as 8-byte words, the longest rounded up. */
-#define FP_QWORDS		((FP_QNAME_WIRE_MAX + 4 + 7) / 8)
 /* Verifier: packet offsets are kept below this so a pointer built from one
  * keeps its range; no linear XDP frame is this long. */
 #define FP_PKT_OFF_MAX		0x3fff
@@ -82,7 +80,6 @@ struct fp_scratch {
 	__u64			launder;/* see fp_launder() */
 	__u32			align;	/* puts key.qname on an 8-byte boundary */
 	struct fp_key_256	key;
-	__u8			tail[16];/* a 255-byte name's type, class and zero word */
 };
 
 #define FP_ANSWERS_MAP(n)					\
@@ -144,11 +141,13 @@ static __always_inline __u16 fp_csum_fold(__u64 s)
  * endianness. A big-endian value v enters as bpf_htons(v); a run of bytes that
  * starts at an odd offset contributes its even-offset sum byte-swapped.
  */
-static __always_inline __u32 fp_csum_be(__u16 v, bool odd)
+static __always_inline __u32 fp_csum_be(__u16 v, __u64 odd)
 {
-	if (odd)
-		v = (v << 8) | (v >> 8);
-	return bpf_htons(v);
+	__u32 vv = (__u32)v << 16 | v;
+
+	/* Verifier: swapped without a branch, so the paths for odd and even
+	 * offsets are not walked twice. */
+	return bpf_htons((vv >> (8 * (odd & 1))) & 0xffff);
 }
 
 /* ASCII A-Z to a-z in eight bytes at once; label lengths (1..63) and zero
@@ -163,14 +162,28 @@ static __always_inline __u64 fp_lower8(__u64 x)
 	return x | (upper >> 2);
 }
 
-/* A mask of the first @k (0..7) bytes, in memory order, of a loaded word. */
-static __always_inline __u64 fp_first_bytes(__u64 k)
+/* The last @k (0..7) bytes of a word loaded from memory, moved to where its
+ * first bytes were, the rest zero. Two shifts: one by 64 would be undefined. */
+static __always_inline __u64 fp_last_bytes(__u64 x, __u64 k)
 {
+	__u64 half = 4 * (8 - k);
+
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (1ULL << (8 * k)) - 1;
+	return (x >> half) >> half;
 #else
-	return ~(~0ULL >> (8 * k));
+	return (x << half) << half;
 #endif
+}
+
+/* The eight packet bytes at @off, which are known to be in the packet. */
+static __always_inline int fp_load8(void *data, void *end, __u64 off, __u64 *x)
+{
+	__u64 *p = data + (off & FP_PKT_OFF_MAX);
+
+	if ((void *)(p + 1) > end)
+		return -1;
+	*x = *p;
+	return 0;
 }
 
 static __always_inline bool fp_ipv6_ext(__u8 nh)
@@ -345,7 +358,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u64 qname_off = q->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN;
-	__u64 n = 0, len = 0, width, full, copy, qend;
+	__u64 n = 0, len = 0, width, full, off, qend;
 	struct fp_dnshdr *dns = data + q->l4_off + sizeof(struct udphdr);
 	union {
 		struct {
@@ -404,52 +417,39 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 		return FP_PASS_CLASS;
 
 	/*
-	 * The name with its type and class, copied once. Whole words when the
-	 * packet has them: loads that match the copy's stores are forwarded,
-	 * loads that straddle two of them stall the pipeline.
+	 * One pass over the name, a word at a time: its sum for the UDP
+	 * checksum (the question starts at an even offset of the segment) and
+	 * the key, lower-cased. Whole words, then the word that ends where the
+	 * name ends, shifted so that only its last bytes remain.
 	 */
-	copy = (n + 4 + 7) & ~7ULL;
-	if (data + qname_off + copy > end)
-		copy = n + 4;
-	/* Verifier: the rounding loses both bounds; clang knows them, so it
-	 * must not see this check (and 6.1 learns nothing from "!= 0"). */
-	barrier_var(copy);
-	if (copy < 4 || copy > FP_QWORDS * 8)
-		return FP_PASS_ERROR;
-	if (bpf_xdp_load_bytes(ctx, qname_off, s->key.qname, copy))
-		return FP_PASS_ERROR;
-
-	/* Sum the question for the UDP checksum: whole words, then the last
-	 * one with the bytes past the question masked off. It starts at an
-	 * even offset of the UDP segment. */
-	full = (n + 4) / 8;
-	/* Verifier: hide full's bound from clang, which would otherwise drop
-	 * the constant loop bound and count down to full instead: 6.1 cannot
-	 * follow that. Same below. */
-	barrier_var(full);
-	for (i = 0; i < FP_QWORDS; i++) {
-		if (i >= full)
-			break;
-		x = w[i];
-		sum += (x & 0xffffffff) + (x >> 32);
-	}
-	x = w[full] & fp_first_bytes((n + 4) & 7);
-	q->qsum = sum + (x & 0xffffffff) + (x >> 32);
-
-	/* The key: the name lower-cased, zero words up to the tier's width
-	 * (the map compares no more). One exit per loop keeps the verifier
-	 * from forking per word. */
 	kq.qtype = qtype;
 	kq.pad = 0;
 	*(__u32 *)&s->key = kq.word;	/* one store: jhash reads one word */
 	full = n / 8;
+	/* Verifier: hide full's bound from clang, which would otherwise drop
+	 * the constant loop bound and count down to full instead: 6.1 cannot
+	 * follow that. */
 	barrier_var(full);
 	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
 		if (i >= full)
 			break;
-		w[i] = fp_lower8(w[i]);
+		if (fp_load8(data, end, qname_off + 8 * i, &x))
+			return FP_PASS_ERROR;
+		sum += (x & 0xffffffff) + (x >> 32);
+		w[i] = fp_lower8(x);
 	}
-	w[full] = fp_lower8(w[full] & fp_first_bytes(n & 7));
+	/* Verifier: a scalar offset, not a pointer with a negative one. The
+	 * word starts inside the DNS header at worst. */
+	off = qname_off + n - 8;
+	barrier_var(off);
+	if (fp_load8(data, end, off, &x))
+		return FP_PASS_ERROR;
+	x = fp_last_bytes(x, n & 7);
+	sum += (x & 0xffffffff) + (x >> 32);
+	w[full] = fp_lower8(x);
+	/* Then type and class, at the name's end. */
+	q->qsum = sum + fp_csum_be(qtype, n & 1) + fp_csum_be(DNS_CLASS_IN, n & 1);
+
 	if (n <= FP_TIER_0) {
 		*tier = 0;
 		width = FP_TIER_0;
@@ -659,10 +659,6 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 				  ((FP_EDNS_UDP_SIZE & 0xff) << 8) + (q->dnssec_ok ? EDNS_DO : 0),
 				  (q->qlen + alen) & 1);
 	}
-
-	udp = data + (q->l4_off & 0xff);
-	if ((void *)(udp + 1) > end)
-		return FP_PASS_ERROR;
 
 	/* From scratch, never from the query's: over veth its checksum may be
 	 * a partial one left by TX offload. Zero means "none" in IPv4. */

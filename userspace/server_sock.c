@@ -11,6 +11,7 @@
 #include "server_sock.h"
 
 #define TCP_BACKLOG	1024
+#define UDP_BUF_SIZE	(4 << 20)
 
 int server_addr_parse(const char *s, uint16_t default_port, struct server_addr *out)
 {
@@ -87,7 +88,7 @@ uint16_t server_addr_port(const struct server_addr *a)
 
 int server_sock_open(const struct server_addr *a, int type)
 {
-	int fd, one = 1, err;
+	int fd, one = 1, err, bufsize = UDP_BUF_SIZE;
 
 	fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -102,6 +103,12 @@ int server_sock_open(const struct server_addr *a, int type)
 	if (a->ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
 		goto fail;
+	/* Bursts queue in the kernel rather than drop while a worker is busy;
+	 * best effort, capped by net.core.rmem_max. */
+	if (type == SOCK_DGRAM) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+	}
 	/* A wildcard bind must answer from the address the query was sent to. */
 	if (type == SOCK_DGRAM && server_addr_is_any(a)) {
 		if (a->ss.ss_family == AF_INET &&
