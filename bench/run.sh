@@ -5,8 +5,9 @@
 # a 100,000-name zone, and loading 100,000 zones. Prints a table, writes RESULTS.md.
 #
 # Knobs: DURATION (s per load run, >= 4), ROUNDS (best of N runs), QPS (kxdpgun
-# target), SECTIONS (any of "prog qps bigzone manyzones"), MANY_ZONES, MANY_WAIT,
-# BUILD, RESULTS, PERF, REFLECT_OBJ, PASS_OBJ.
+# target), SECTIONS (any of "prog qps bigzone manyzones"), SERVERS (any of
+# "reflector ns-xdp ns-udp knot-xdp knot-udp nsd"), MANY_ZONES, MANY_WAIT, BUILD,
+# RESULTS, PERF, REFLECT_OBJ, PASS_OBJ.
 
 set -u
 export LC_ALL=C
@@ -17,6 +18,7 @@ DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-1}		# load runs per server start; the best one is kept
 QPS=${QPS:-2000000}		# well above what one generator core reaches on veth
 SECTIONS=${SECTIONS:-"prog qps bigzone manyzones"}
+SERVERS=${SERVERS:-"reflector ns-xdp ns-udp knot-xdp knot-udp nsd"}
 MANY_ZONES=${MANY_ZONES:-100000}
 MANY_RECORDS=${MANY_RECORDS:-20}
 MANY_WAIT=${MANY_WAIT:-60}	# s; six times the 10 s target
@@ -168,16 +170,18 @@ cpu_snap()
 		printf "%s %d %d %d\n", $1, busy, $8, busy + $5 + $6 }' /proc/stat
 }
 
-# proc_ticks ROOT...: "pid ticks" for each process outside the trees of the ROOT
-# pids, kernel threads left out: the other work competing with the benchmark.
-proc_ticks()
+# our_ticks ROOT...: CPU ticks used so far by the process trees of the ROOT pids
+# (this script, the generator, the server) and by ksoftirqd, to tell our load
+# from other work. A task's ticks include the softirq that interrupted it.
+our_ticks()
 {
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v roots="$*" '
 	{
 		pid = $1
+		if ($2 ~ /^\(ksoftirqd\//)
+			ours[pid] = 1
 		sub(/^.*\) /, "")
 		ppid[pid] = $2
-		kthread[pid] = int($7 / 2097152) % 2	# PF_KTHREAD
 		ticks[pid] = $12 + $13
 	}
 	END {
@@ -186,32 +190,26 @@ proc_ticks()
 			ours[r[i]] = 1
 		for (pid in ppid) {
 			p = pid
-			for (d = 0; d < 8 && p > 1; d++) {
-				if (p in ours)
-					break
+			for (d = 0; d < 8 && p + 0 > 2 && !(p in ours); d++)
 				p = ppid[p]
-			}
-			if (!(p in ours) && !kthread[pid])
-				print pid, ticks[pid]
+			if (p in ours)
+				sum += ticks[pid]
 		}
+		print sum + 0
 	}'
 }
 
-# other_load BEFORE AFTER JIFFIES: % of one CPU that other processes took. A
-# process that ended meanwhile is not counted; one that started counts whole.
+# other_load BEFORE AFTER OURS: % of one CPU that the two CPUs spent on anything
+# but our processes: other work, short-lived processes included.
 other_load()
 {
-	printf '%s\n--\n%s\n' "$1" "$2" | awk -v j="$3" '
-		$1 == "--" { after = 1; next }
-		!after { t0[$1] = $2; next }
-		{
-			sum += $2
-			if ($1 in t0)
-				sum -= t0[$1]
-		}
+	printf '%s\n%s\n' "$1" "$2" | awk -v ours="$3" '
+		!($1 in b0) { b0[$1] = $2; t0[$1] = $4; next }
+		{ busy += $2 - b0[$1]; t = $4 - t0[$1] }
 		END {
-			if (j > 0)
-				printf "%d%%", 100 * sum / j
+			o = busy - ours
+			if (t > 0)
+				printf "%d%%", (o > 0) ? 100 * o / t : 0
 		}'
 }
 
@@ -237,7 +235,7 @@ load_once()
 	pid=$!
 	PIDS+=("$pid")
 	sleep 2
-	oa=$(proc_ticks $$ "${PIDS[@]}")
+	oa=$(our_ticks $$ "${PIDS[@]}")
 	a=$(cpu_snap)
 	if [ -n "$PERF" ]; then
 		mkdir -p "$PERF"
@@ -247,7 +245,7 @@ load_once()
 		sleep "$((DURATION - 3)).5"
 	fi
 	b=$(cpu_snap)
-	ob=$(proc_ticks $$ "${PIDS[@]}")
+	ob=$(our_ticks $$ "${PIDS[@]}")
 	wait "$pid"
 	rc=$?
 	forget_pid "$pid"
@@ -267,8 +265,7 @@ load_once()
 		END { if (r) printf "%.1f%%", 100 * n / r }' "$out")
 	CPUG[$label]=$(cpu_load "$a" "$b" "$GEN_CPU")
 	CPUS[$label]=$(cpu_load "$a" "$b" "$SRV_CPU")
-	OTHER[$label]=$(other_load "$oa" "$ob" "$(printf '%s\n%s\n' "$a" "$b" |
-		awk -v c="cpu$GEN_CPU" '$1 == c { if (n++) print $4 - t0; else t0 = $4 }')")
+	OTHER[$label]=$(other_load "$a" "$b" $((ob - oa)))
 }
 
 # run_load LABEL QUERIES: the best of ROUNDS runs against one server start.
@@ -280,7 +277,7 @@ run_load()
 		load_once "$1" "$2" "$r" || return 1
 	done
 	log "$1: ${RATE[$1]} replies/s of ${SENT[$1]} queries/s;" \
-	    "cpu$GEN_CPU ${CPUG[$1]}, cpu$SRV_CPU ${CPUS[$1]}, other processes ${OTHER[$1]}"
+	    "cpu$GEN_CPU ${CPUG[$1]}, cpu$SRV_CPU ${CPUS[$1]}, other work ${OTHER[$1]}"
 }
 
 # nsctl_counter JSON NAME: one counter from `nsctl stats --json`, wherever it sits.
@@ -514,7 +511,6 @@ section_prog()
 	fi
 }
 
-QPS_ROWS="reflector ns-xdp ns-udp knot-xdp knot-udp nsd"
 declare -A DESC=(
 	[reflector]="XDP reflector (upper bound)"
 	[ns-xdp]="nameserved, XDP"
@@ -533,14 +529,17 @@ section_qps()
 	local z=$TMP/zones kind
 
 	log "answered queries/s, hot zone of 1,000 names"
-	log "reflector: ${REFLECT_OBJ}"
-	if ip -n "$SRV_NS" link set dev "$VS" xdpdrv obj "$REFLECT_OBJ" sec xdp; then
-		run_load reflector "$z/hot.queries"
-		xdp_off
-	else
-		fail "reflector: cannot attach $REFLECT_OBJ"
-	fi
-	for kind in ns-xdp ns-udp knot-xdp knot-udp nsd; do
+	for kind in $SERVERS; do
+		if [ "$kind" = reflector ]; then
+			log "reflector: ${REFLECT_OBJ}"
+			if ip -n "$SRV_NS" link set dev "$VS" xdpdrv obj "$REFLECT_OBJ" sec xdp; then
+				run_load reflector "$z/hot.queries"
+				xdp_off
+			else
+				fail "reflector: cannot attach $REFLECT_OBJ"
+			fi
+			continue
+		fi
 		if [ "${kind%-*}" = ns ] && [ ! -x "$NAMESERVED" ]; then
 			fail "$kind: $NAMESERVED not built"
 			NOTE[$kind]="not built"
@@ -558,6 +557,7 @@ section_bigzone()
 
 	log "answered queries/s, one zone of 100,000 names"
 	for kind in ns-udp ns-xdp knot-udp nsd; do
+		[[ " $SERVERS " == *" $kind "* ]] || continue
 		if [ "${kind%-*}" = ns ] && [ ! -x "$NAMESERVED" ]; then
 			fail "big-$kind: $NAMESERVED not built"
 			NOTE[big-$kind]="not built"
@@ -654,7 +654,7 @@ row()
 
 table_head()
 {
-	echo "| server | replies/s | queries/s sent | answered | CPU $GEN_CPU (generator) | CPU $SRV_CPU (server) | other processes | notes |"
+	echo "| server | replies/s | queries/s sent | answered | CPU $GEN_CPU (generator) | CPU $SRV_CPU (server) | other work | notes |"
 	echo "|---|---:|---:|---:|---|---|---:|---|"
 }
 
@@ -698,7 +698,7 @@ report()
 		echo "## 2. Answered queries/s, hot zone (1,000 names, A/AAAA, half with EDNS)"
 		echo
 		table_head
-		for l in $QPS_ROWS; do
+		for l in reflector ns-xdp ns-udp knot-xdp knot-udp nsd; do
 			row "$l"
 		done
 		echo
@@ -709,8 +709,9 @@ report()
 		echo "- nameserved UDP / knotd UDP: $(ratio "${RATE[ns-udp]:-}" "${RATE[knot-udp]:-}");" \
 		     "/ nsd: $(ratio "${RATE[ns-udp]:-}" "${RATE[nsd]:-}")"
 		echo
-		echo "\"other processes\": CPU time of processes outside the benchmark during the"
-		echo "run, in % of one CPU; where it is above a few %, the rates are understated."
+		echo "\"other work\": CPU time on the two CPUs that went to neither the generator,"
+		echo "the server nor ksoftirqd during the run, in % of one CPU; above a few %, other"
+		echo "work shared the machine and the rates are understated."
 		echo
 		echo "On veth the receiving XDP program runs in NAPI on the sending CPU: every XDP"
 		echo "row shares CPU $GEN_CPU with the generator, which is why the reflector row is the"
