@@ -221,7 +221,7 @@ cpu_load()
 		else { b0 = $2; s0 = $3; t0 = $4 } }'
 }
 
-declare -A RATE SENT PCT NXD CPUG CPUS OTHER NOTE REPLIES
+declare -A RATE SENT PCT NXD CPUG CPUS OTHER COST NOTE REPLIES
 
 # load_once LABEL QUERIES ROUND: one kxdpgun run from the client namespace; the
 # CPU load is sampled inside the run, past kxdpgun's ~1.5 s of interface setup.
@@ -266,6 +266,12 @@ load_once()
 	CPUG[$label]=$(cpu_load "$a" "$b" "$GEN_CPU")
 	CPUS[$label]=$(cpu_load "$a" "$b" "$SRV_CPU")
 	OTHER[$label]=$(other_load "$a" "$b" $((ob - oa)))
+	# CPU our processes spent per reply, both cores: less sensitive to other
+	# work than the rate, since their time is not in it.
+	COST[$label]=$(printf '%s\n%s\n' "$a" "$b" | awk -v o=$((ob - oa)) -v r="$rate" '
+		!($1 in t0) { t0[$1] = $4; next }
+		{ t = $4 - t0[$1] }
+		END { if (t > 0 && r > 0) printf "%.2f", o * 1e6 / (r * t) }')
 }
 
 # run_load LABEL QUERIES: the best of ROUNDS runs against one server start.
@@ -277,7 +283,8 @@ run_load()
 		load_once "$1" "$2" "$r" || return 1
 	done
 	log "$1: ${RATE[$1]} replies/s of ${SENT[$1]} queries/s;" \
-	    "cpu$GEN_CPU ${CPUG[$1]}, cpu$SRV_CPU ${CPUS[$1]}, other work ${OTHER[$1]}"
+	    "cpu$GEN_CPU ${CPUG[$1]}, cpu$SRV_CPU ${CPUS[$1]}, other work ${OTHER[$1]}," \
+	    "${COST[$1]} us CPU/reply"
 }
 
 # nsctl_counter JSON NAME: one counter from `nsctl stats --json`, wherever it sits.
@@ -644,18 +651,20 @@ row()
 	local l=$1
 
 	if [ -n "${RATE[$l]:-}" ]; then
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${DESC[$l]}" "${RATE[$l]}" \
-			"${SENT[$l]}" "${PCT[$l]}" "${CPUG[$l]}" "${CPUS[$l]}" "${OTHER[$l]}" \
-			"${NOTE[$l]:-}"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${DESC[$l]}" \
+			"${RATE[$l]}" "${SENT[$l]}" "${PCT[$l]}" "${COST[$l]}" "${CPUG[$l]}" \
+			"${CPUS[$l]}" "${OTHER[$l]}" "${NOTE[$l]:-}"
+	elif [[ " $SERVERS " != *" ${l#big-} "* ]]; then
+		printf '| %s | – | | | | | | | not run (SERVERS) |\n' "${DESC[$l]}"
 	else
-		printf '| %s | – | | | | | | %s |\n' "${DESC[$l]}" "${NOTE[$l]:-failed}"
+		printf '| %s | – | | | | | | | %s |\n' "${DESC[$l]}" "${NOTE[$l]:-failed}"
 	fi
 }
 
 table_head()
 {
-	echo "| server | replies/s | queries/s sent | answered | CPU $GEN_CPU (generator) | CPU $SRV_CPU (server) | other work | notes |"
-	echo "|---|---:|---:|---:|---|---|---:|---|"
+	echo "| server | replies/s | queries/s sent | answered | µs CPU/reply | CPU $GEN_CPU (generator) | CPU $SRV_CPU (server) | other work | notes |"
+	echo "|---|---:|---:|---:|---:|---|---|---:|---|"
 }
 
 target()
@@ -709,6 +718,8 @@ report()
 		echo "- nameserved UDP / knotd UDP: $(ratio "${RATE[ns-udp]:-}" "${RATE[knot-udp]:-}");" \
 		     "/ nsd: $(ratio "${RATE[ns-udp]:-}" "${RATE[nsd]:-}")"
 		echo
+		echo "\"µs CPU/reply\": CPU time of the generator, the server and ksoftirqd on both"
+		echo "cores, per reply received: the whole cost of one answered query on this machine."
 		echo "\"other work\": CPU time on the two CPUs that went to neither the generator,"
 		echo "the server nor ksoftirqd during the run, in % of one CPU; above a few %, other"
 		echo "work shared the machine and the rates are understated."
