@@ -694,6 +694,9 @@ report()
 	echo "- $IDLE_NOTE"
 	echo "- load: kxdpgun, one thread pinned to CPU $GEN_CPU, best of $ROUNDS run(s) of ${DURATION} s at" \
 	     "-Q $QPS; servers pinned to CPU $SRV_CPU; veth pair between two namespaces"
+	echo "- client side: kxdpgun attaches its own AF_XDP program (native) to the client veth"
+	echo "  while it runs, so XDP_TX replies are received; xdp_pass holds that place for the"
+	echo "  kdig answer check each server passes before it is loaded"
 	echo
 	if [[ " $SECTIONS " == *" prog "* ]]; then
 		echo "## 1. XDP program cost (BPF_PROG_TEST_RUN)"
