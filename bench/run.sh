@@ -715,7 +715,8 @@ report()
 		done
 		echo
 		echo "- nameserved XDP / reflector: $(ratio "${RATE[ns-xdp]:-}" "${RATE[reflector]:-}")" \
-		     "(target >= 90 %: $(target "${RATE[ns-xdp]:-}" "${RATE[reflector]:-}" 90))"
+		     "(target >= 90 %: $(target "${RATE[ns-xdp]:-}" "${RATE[reflector]:-}" 90));" \
+		     "by CPU per reply: $(ratio "${COST[reflector]:-}" "${COST[ns-xdp]:-}")"
 		echo "- nameserved XDP / knotd XDP: $(ratio "${RATE[ns-xdp]:-}" "${RATE[knot-xdp]:-}")" \
 		     "(target > 100 %: $(target "${RATE[ns-xdp]:-}" "${RATE[knot-xdp]:-}" 100.01))"
 		echo "- nameserved UDP / knotd UDP: $(ratio "${RATE[ns-udp]:-}" "${RATE[knot-udp]:-}");" \
