@@ -648,9 +648,12 @@ section_manyzones()
 
 row()
 {
-	local l=$1
+	local l=$1 o
 
 	if [ -n "${RATE[$l]:-}" ]; then
+		o=${OTHER[$l]:-0%}
+		[ "${o%\%}" -gt 10 ] &&
+			NOTE[$l]="other work took ${OTHER[$l]} of a CPU: rate understated. ${NOTE[$l]:-}"
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${DESC[$l]}" \
 			"${RATE[$l]}" "${SENT[$l]}" "${PCT[$l]}" "${COST[$l]}" "${CPUG[$l]}" \
 			"${CPUS[$l]}" "${OTHER[$l]}" "${NOTE[$l]:-}"
