@@ -1,0 +1,829 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# nameserve benchmark: XDP program cost, answered queries/s over a veth pair for
+# nameserved (XDP on and off), knotd (XDP and UDP), nsd and a bare XDP reflector,
+# a 100,000-name zone, and loading 100,000 zones. Prints a table, writes RESULTS.md.
+#
+# Knobs: DURATION (s per load run, >= 4), ROUNDS (best of N runs), QPS (kxdpgun
+# target), SECTIONS (any of "prog qps bigzone manyzones"), SERVERS (any of
+# "reflector ns-xdp ns-udp knot-xdp knot-udp nsd"), MANY_ZONES, MANY_WAIT, BUILD,
+# RESULTS, PERF, REFLECT_OBJ, PASS_OBJ.
+
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-1}		# load runs per server start; the best one is kept
+QPS=${QPS:-2000000}		# well above what one generator core reaches on veth
+SECTIONS=${SECTIONS:-"prog qps bigzone manyzones"}
+SERVERS=${SERVERS:-"reflector ns-xdp ns-udp knot-xdp knot-udp nsd"}
+MANY_ZONES=${MANY_ZONES:-100000}
+MANY_RECORDS=${MANY_RECORDS:-20}
+MANY_WAIT=${MANY_WAIT:-45}	# s; 4.5 times the 10 s target, within the 3 min budget
+PERF=${PERF:-}			# a directory: perf record both CPUs during each run
+RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
+NAMESERVED=$BUILD/nameserved
+NSCTL=$BUILD/nsctl
+PROG_BENCH=$BUILD/bench/xdp_prog_bench
+PASS_OBJ=${PASS_OBJ:-$BUILD/xdp_pass.bpf.o}
+REFLECT_OBJ=${REFLECT_OBJ:-$BUILD/bench/xdp_reflect.bpf.o}
+
+# On veth the receiver's XDP program runs in NAPI on the sending CPU, so the
+# generator's core also carries every XDP server; userspace servers get the other.
+GEN_CPU=0
+SRV_CPU=1
+CLI_IP=198.18.0.1
+SRV_IP=198.18.0.2
+ksft_skip=4
+
+SUFFIX=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+CLI_NS=nsb-cli-$SUFFIX
+SRV_NS=nsb-srv-$SUFFIX
+VC=nbc-$SUFFIX
+VS=nbs-$SUFFIX
+INSTANCE=bench-$SUFFIX
+TMP=
+PIDS=()
+FAILED=0
+
+log()
+{
+	printf 'bench: %3ds %s\n' "$SECONDS" "$*" >&2
+}
+
+fail()
+{
+	log "FAIL: $*"
+	FAILED=1
+}
+
+cleanup()
+{
+	local pid
+
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	# Deleting the namespaces deletes the veth pair and every XDP program on it.
+	ip netns del "$CLI_NS" 2>/dev/null
+	ip netns del "$SRV_NS" 2>/dev/null
+	rm -rf "/sys/fs/bpf/nameserve/$INSTANCE"
+	[ -n "$TMP" ] && rm -rf "$TMP"
+}
+
+forget_pid()
+{
+	local i
+
+	for i in "${!PIDS[@]}"; do
+		[ "${PIDS[$i]}" = "$1" ] && unset 'PIDS[i]'
+	done
+}
+
+# stop_daemon PID: TERM, then KILL after 5 s; always reaped.
+stop_daemon()
+{
+	local pid=$1 i
+
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	forget_pid "$pid"
+}
+
+# start_daemon LOG CMD...: runs CMD in the background; sets DAEMON_PID.
+start_daemon()
+{
+	local out=$1
+
+	shift
+	"$@" >"$out" 2>&1 &
+	DAEMON_PID=$!
+	PIDS+=("$DAEMON_PID")
+}
+
+# wait_log PID LOG PATTERN SECONDS: until PATTERN shows in LOG; fails if PID dies.
+wait_log()
+{
+	local pid=$1 out=$2 pat=$3 deadline=$((SECONDS + $4))
+
+	while [ $SECONDS -lt $deadline ]; do
+		grep -q -- "$pat" "$out" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_answer NAME TYPE EXPECT: the server gives EXPECT for NAME TYPE within 10 s.
+wait_answer()
+{
+	local got i
+
+	for i in $(seq 20); do
+		got=$(ip netns exec "$CLI_NS" kdig @"$SRV_IP" +short +timeout=1 +retry=0 "$1" "$2" 2>/dev/null)
+		[ "$got" = "$3" ] && return 0
+		sleep 0.5
+	done
+	log "$1 $2: wanted '$3', got '$got'"
+	return 1
+}
+
+xdp_prog_on_server()
+{
+	ip -n "$SRV_NS" -d link show dev "$VS" | sed -n 's/.*prog\/xdp id \([0-9]*\) name \([^ ]*\).*/\2 (id \1)/p'
+}
+
+xdp_off()
+{
+	ip -n "$SRV_NS" link set dev "$VS" xdp off
+}
+
+setup_net()
+{
+	ip netns add "$CLI_NS" && ip netns add "$SRV_NS" &&
+	ip link add "$VC" netns "$CLI_NS" type veth peer name "$VS" netns "$SRV_NS" &&
+	ip -n "$CLI_NS" addr add "$CLI_IP/24" dev "$VC" &&
+	ip -n "$SRV_NS" addr add "$SRV_IP/24" dev "$VS" &&
+	ip -n "$CLI_NS" link set lo up && ip -n "$SRV_NS" link set lo up &&
+	ip -n "$CLI_NS" link set "$VC" up && ip -n "$SRV_NS" link set "$VS" up || return 1
+	# XDP_TX frames reach the client veth only when it runs XDP in native mode;
+	# kxdpgun replaces this with its own AF_XDP program while it runs (and leaves
+	# that one attached), kdig's checks need this one until then.
+	ip -n "$CLI_NS" link set dev "$VC" xdpdrv obj "$PASS_OBJ" sec xdp
+}
+
+# cpu_snap: "busy softirq total" jiffies of the generator's and server's CPUs.
+cpu_snap()
+{
+	awk -v g="cpu$GEN_CPU" -v s="cpu$SRV_CPU" '$1 == g || $1 == s {
+		busy = $2 + $3 + $4 + $7 + $8 + $9
+		printf "%s %d %d %d\n", $1, busy, $8, busy + $5 + $6 }' /proc/stat
+}
+
+# our_ticks ROOT...: CPU ticks used so far by the process trees of the ROOT pids
+# (this script, the generator, the server) and by ksoftirqd, to tell our load
+# from other work. A task's ticks include the softirq that interrupted it.
+our_ticks()
+{
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v roots="$*" '
+	{
+		pid = $1
+		if ($2 ~ /^\(ksoftirqd\//)
+			ours[pid] = 1
+		sub(/^.*\) /, "")
+		ppid[pid] = $2
+		ticks[pid] = $12 + $13
+	}
+	END {
+		n = split(roots, r, " ")
+		for (i = 1; i <= n; i++)
+			ours[r[i]] = 1
+		for (pid in ppid) {
+			p = pid
+			for (d = 0; d < 8 && p + 0 > 2 && !(p in ours); d++)
+				p = ppid[p]
+			if (p in ours)
+				sum += ticks[pid]
+		}
+		print sum + 0
+	}'
+}
+
+# other_load BEFORE AFTER OURS: % of one CPU that the two CPUs spent on anything
+# but our processes: other work, short-lived processes included.
+other_load()
+{
+	printf '%s\n%s\n' "$1" "$2" | awk -v ours="$3" '
+		!($1 in b0) { b0[$1] = $2; t0[$1] = $4; next }
+		{ busy += $2 - b0[$1]; t = $4 - t0[$1] }
+		END {
+			o = busy - ours
+			if (t > 0)
+				printf "%d%%", (o > 0) ? 100 * o / t : 0
+		}'
+}
+
+# cpu_load BEFORE AFTER CPU: "busy% (softirq%)" over the interval.
+cpu_load()
+{
+	printf '%s\n%s\n' "$1" "$2" | awk -v c="cpu$3" '$1 == c {
+		if (n++) { t = $4 - t0; printf "%d%% (si %d%%)", 100 * ($2 - b0) / t, 100 * ($3 - s0) / t }
+		else { b0 = $2; s0 = $3; t0 = $4 } }'
+}
+
+declare -A RATE SENT PCT NXD CPUG CPUS OTHER COST NOTE REPLIES
+
+# load_once LABEL QUERIES ROUND: one kxdpgun run from the client namespace; the
+# CPU load is sampled inside the run, past kxdpgun's ~1.5 s of interface setup.
+# Keeps the row if it beats an earlier round; REPLIES sums every round.
+load_once()
+{
+	local label=$1 queries=$2 out=$TMP/kxdpgun-$1-$3.txt pid a b oa ob rc rate
+
+	ip netns exec "$CLI_NS" timeout $((DURATION + 30)) \
+		kxdpgun -t "$DURATION" -Q "$QPS" -F "$GEN_CPU" -i "$queries" "$SRV_IP" >"$out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 2
+	oa=$(our_ticks $$ "${PIDS[@]}")
+	a=$(cpu_snap)
+	if [ -n "$PERF" ]; then
+		mkdir -p "$PERF"
+		perf record -q -g -C "$GEN_CPU,$SRV_CPU" -o "$PERF/$label-$3.data" \
+			-- sleep "$((DURATION - 3)).5" 2>/dev/null
+	else
+		sleep "$((DURATION - 3)).5"
+	fi
+	b=$(cpu_snap)
+	ob=$(our_ticks $$ "${PIDS[@]}")
+	wait "$pid"
+	rc=$?
+	forget_pid "$pid"
+	if [ $rc -ne 0 ] || ! grep -q '^total replies:' "$out"; then
+		fail "$label: kxdpgun exited $rc"
+		sed 's/^/    /' "$out" >&2
+		return 1
+	fi
+	REPLIES[$label]=$(( ${REPLIES[$label]:-0} + $(awk '/^total replies:/ { print $3 }' "$out") ))
+	rate=$(awk '/^total replies:/ { gsub(/\(/, "", $4); print $4 }' "$out")
+	log "$label: $rate replies/s (round $3)"
+	[ "$rate" -le "${RATE[$label]:--1}" ] && return 0
+	RATE[$label]=$rate
+	SENT[$label]=$(awk '/^total queries:/ { gsub(/\(/, "", $4); print $4 }' "$out")
+	PCT[$label]=$(awk '/^total replies:/ { gsub(/[()]/, "", $6); print $6 }' "$out")
+	NXD[$label]=$(awk '/^total replies:/ { r = $3 } /^responded NXDOMAIN:/ { n = $3 }
+		END { if (r) printf "%.1f%%", 100 * n / r }' "$out")
+	CPUG[$label]=$(cpu_load "$a" "$b" "$GEN_CPU")
+	CPUS[$label]=$(cpu_load "$a" "$b" "$SRV_CPU")
+	OTHER[$label]=$(other_load "$a" "$b" $((ob - oa)))
+	# CPU our processes spent per reply, both cores: less sensitive to other
+	# work than the rate, since their time is not in it.
+	COST[$label]=$(printf '%s\n%s\n' "$a" "$b" | awk -v o=$((ob - oa)) -v r="$rate" '
+		!($1 in t0) { t0[$1] = $4; next }
+		{ t = $4 - t0[$1] }
+		END { if (t > 0 && r > 0) printf "%.2f", o * 1e6 / (r * t) }')
+}
+
+# run_load LABEL QUERIES: the best of ROUNDS runs against one server start.
+run_load()
+{
+	local r
+
+	for r in $(seq "$ROUNDS"); do
+		load_once "$1" "$2" "$r" || return 1
+	done
+	log "$1: ${RATE[$1]} replies/s of ${SENT[$1]} queries/s;" \
+	    "cpu$GEN_CPU ${CPUG[$1]}, cpu$SRV_CPU ${CPUS[$1]}, other work ${OTHER[$1]}," \
+	    "${COST[$1]} us CPU/reply"
+}
+
+# nsctl_counter JSON NAME: one counter from `nsctl stats --json`, wherever it sits.
+nsctl_counter()
+{
+	python3 -c '
+import json, sys
+def find(o, k):
+	if isinstance(o, dict):
+		if k in o and isinstance(o[k], int):
+			return o[k]
+		for v in o.values():
+			r = find(v, k)
+			if r is not None:
+				return r
+	elif isinstance(o, list):
+		for v in o:
+			r = find(v, k)
+			if r is not None:
+				return r
+	return None
+r = find(json.loads(sys.argv[1]), sys.argv[2])
+print(-1 if r is None else r)' "$1" "$2" 2>/dev/null || echo -1
+}
+
+nsctl_stats()
+{
+	"$NSCTL" stats --instance "$INSTANCE" --json 2>"$TMP/nsctl.err"
+}
+
+# The nameserved process runs in the server's network namespace only, so that
+# its pins under /sys/fs/bpf stay visible to nsctl.
+start_nameserved()
+{
+	local label=$1
+
+	shift
+	start_daemon "$TMP/$label.log" nsenter --net="/run/netns/$SRV_NS" \
+		taskset -c "$SRV_CPU" "$NAMESERVED" --listen "$SRV_IP@53" --threads 1 "$@"
+	if ! wait_log "$DAEMON_PID" "$TMP/$label.log" 'nameserved: ready' 60; then
+		fail "$label: nameserved did not get ready"
+		sed 's/^/    /' "$TMP/$label.log" >&2
+		stop_daemon "$DAEMON_PID"
+		return 1
+	fi
+}
+
+knot_conf()
+{
+	local dir=$1 zone=$2 origin=$3 xdp=$4
+
+	mkdir -p "$dir"
+	cat >"$dir/knot.conf" <<-EOF
+	server:
+	    rundir: $dir
+	    listen: $SRV_IP@53
+	    udp-workers: 1
+	    tcp-workers: 1
+	    background-workers: 1
+	database:
+	    storage: $dir
+	log:
+	  - target: stderr
+	    any: info
+	zone:
+	  - domain: $origin
+	    file: $zone
+	    journal-content: none
+	    zonefile-sync: -1
+	EOF
+	[ "$xdp" = xdp ] && printf 'xdp:\n    listen: %s\n' "$VS" >>"$dir/knot.conf"
+}
+
+# knotd pins its workers round-robin over all CPUs itself: put them back on ours.
+start_knotd()
+{
+	local label=$1
+
+	knot_conf "$TMP/$label" "$2" "$3" "$4"
+	start_daemon "$TMP/$label.log" ip netns exec "$SRV_NS" \
+		taskset -c "$SRV_CPU" knotd -c "$TMP/$label/knot.conf"
+	if ! wait_log "$DAEMON_PID" "$TMP/$label.log" 'loaded, serial' 60; then
+		fail "$label: knotd did not load the zone"
+		sed 's/^/    /' "$TMP/$label.log" >&2
+		stop_daemon "$DAEMON_PID"
+		return 1
+	fi
+	taskset -a -p -c "$SRV_CPU" "$DAEMON_PID" >/dev/null
+}
+
+# nsd forks its server process: started under taskset, every process inherits
+# CPU 1. Debian's nsd limits each source to 200 answers/s unless rrl-ratelimit is 0.
+start_nsd()
+{
+	local label=$1 dir=$TMP/$1
+
+	mkdir -p "$dir"
+	cat >"$dir/nsd.conf" <<-EOF
+	server:
+	    ip-address: $SRV_IP
+	    port: 53
+	    server-count: 1
+	    username: ""
+	    chroot: ""
+	    database: ""
+	    zonelistfile: "$dir/zone.list"
+	    xfrdfile: "$dir/xfrd.state"
+	    xfrdir: "$dir"
+	    pidfile: "$dir/nsd.pid"
+	    rrl-ratelimit: 0
+	    verbosity: 1
+	remote-control:
+	    control-enable: no
+	zone:
+	    name: $3
+	    zonefile: $2
+	EOF
+	start_daemon "$TMP/$label.log" ip netns exec "$SRV_NS" \
+		taskset -c "$SRV_CPU" nsd -d -c "$dir/nsd.conf"
+	if ! wait_log "$DAEMON_PID" "$TMP/$label.log" 'nsd started' 60; then
+		fail "$label: nsd did not start"
+		sed 's/^/    /' "$TMP/$label.log" >&2
+		stop_daemon "$DAEMON_PID"
+		return 1
+	fi
+}
+
+# bench_server LABEL KIND ZONE ORIGIN QUERIES NAME TYPE EXPECT: start one server,
+# check one answer, load it, stop it. KIND: ns-xdp ns-udp knot-xdp knot-udp nsd.
+bench_server()
+{
+	local label=$1 kind=$2 zone=$3 origin=$4 queries=$5 before after prog
+
+	case $kind in
+	ns-xdp)
+		start_nameserved "$label" --zone "$zone" --xdp "$VS" --xdp-mode native \
+			--instance "$INSTANCE" || return 1 ;;
+	ns-udp)
+		start_nameserved "$label" --zone "$zone" || return 1 ;;
+	knot-xdp)
+		start_knotd "$label" "$zone" "$origin" xdp || return 1 ;;
+	knot-udp)
+		start_knotd "$label" "$zone" "$origin" udp || return 1 ;;
+	nsd)
+		start_nsd "$label" "$zone" "$origin" || return 1 ;;
+	esac
+	prog=$(xdp_prog_on_server)
+	if [ "${kind#*-}" = xdp ] && [ -z "$prog" ]; then
+		fail "$label: no XDP program on $VS"
+	elif [ "${kind#*-}" != xdp ] && [ -n "$prog" ]; then
+		fail "$label: XDP program $prog left on $VS"
+	fi
+	if ! wait_answer "$6" "$7" "$8"; then
+		fail "$label: wrong or no answer"
+		stop_daemon "$DAEMON_PID"
+		[ -n "$prog" ] && xdp_off
+		return 1
+	fi
+	[ "$kind" = ns-xdp ] && before=$(nsctl_stats)
+	run_load "$label" "$queries"
+	if [ "$kind" = ns-xdp ]; then
+		after=$(nsctl_stats)
+		xdp_proof "$label" "$before" "$after"
+	fi
+	stop_daemon "$DAEMON_PID"
+	# knotd leaves its XDP program attached when it exits.
+	[ -n "$(xdp_prog_on_server)" ] && xdp_off
+	return 0
+}
+
+# xdp_proof LABEL BEFORE AFTER: which path answered, from the fast path's own
+# counters: XDP_TX answers against replies kxdpgun received.
+xdp_proof()
+{
+	local label=$1 ans0 ans1 miss0 miss1 rx0 rx1 replies
+
+	ans0=$(nsctl_counter "$2" answered)
+	ans1=$(nsctl_counter "$3" answered)
+	miss0=$(nsctl_counter "$2" pass_miss)
+	miss1=$(nsctl_counter "$3" pass_miss)
+	rx0=$(nsctl_counter "$2" received)
+	rx1=$(nsctl_counter "$3" received)
+	replies=${REPLIES[$label]:-0}
+	if [ "$ans0" -lt 0 ] || [ "$ans1" -lt 0 ]; then
+		NOTE[$label]="nsctl stats unreadable: $(head -1 "$TMP/nsctl.err")"
+		fail "$label: ${NOTE[$label]}"
+		return
+	fi
+	NOTE[$label]="XDP saw $((rx1 - rx0)), answered $((ans1 - ans0)) (kxdpgun got ${replies:-0}), pass_miss $((miss1 - miss0))"
+	log "$label: ${NOTE[$label]}"
+}
+
+ratio()
+{
+	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a > 0 && b > 0) printf "%.0f %%", 100 * a / b; else printf "n/a" }'
+}
+
+# idle_check: how busy the machine is before we load it; other work on these
+# two cores would show up as lower rates, so the report says so.
+IDLE_NOTE=
+idle_check()
+{
+	local a b g s
+
+	a=$(cpu_snap)
+	sleep 1
+	b=$(cpu_snap)
+	g=$(cpu_load "$a" "$b" "$GEN_CPU")
+	s=$(cpu_load "$a" "$b" "$SRV_CPU")
+	IDLE_NOTE="before the runs, idle machine check: CPU $GEN_CPU ${g%% *} busy, CPU $SRV_CPU ${s%% *} busy"
+	log "$IDLE_NOTE"
+	if [ "${g%%%*}" -gt 10 ] || [ "${s%%%*}" -gt 10 ]; then
+		IDLE_NOTE="$IDLE_NOTE: WARNING, other work was running; rates are understated"
+		log "WARNING: the machine is not idle; figures will be low"
+	fi
+}
+
+# ----- sections ------------------------------------------------------------
+
+PROG_OUT=
+section_prog()
+{
+	log "program cost: $PROG_BENCH"
+	if [ ! -x "$PROG_BENCH" ]; then
+		fail "$PROG_BENCH not built"
+		PROG_OUT="not built"
+		return
+	fi
+	if ! PROG_OUT=$("$PROG_BENCH" 2>&1); then
+		fail "xdp_prog_bench failed"
+	fi
+}
+
+declare -A DESC=(
+	[reflector]="XDP reflector (upper bound)"
+	[ns-xdp]="nameserved, XDP"
+	[ns-udp]="nameserved, UDP (XDP off)"
+	[knot-xdp]="knotd $(knotd --version 2>/dev/null | awk '{ print $NF }'), XDP"
+	[knot-udp]="knotd, UDP"
+	[nsd]="nsd, UDP"
+	[big-ns-udp]="nameserved, UDP (XDP off)"
+	[big-ns-xdp]="nameserved, XDP"
+	[big-knot-udp]="knotd, UDP"
+	[big-nsd]="nsd, UDP"
+)
+
+section_qps()
+{
+	local z=$TMP/zones kind
+
+	log "answered queries/s, hot zone of 1,000 names"
+	for kind in $SERVERS; do
+		if [ "$kind" = reflector ]; then
+			log "reflector: ${REFLECT_OBJ}"
+			if ip -n "$SRV_NS" link set dev "$VS" xdpdrv obj "$REFLECT_OBJ" sec xdp; then
+				run_load reflector "$z/hot.queries"
+				xdp_off
+			else
+				fail "reflector: cannot attach $REFLECT_OBJ"
+			fi
+			continue
+		fi
+		if [ "${kind%-*}" = ns ] && [ ! -x "$NAMESERVED" ]; then
+			fail "$kind: $NAMESERVED not built"
+			NOTE[$kind]="not built"
+			continue
+		fi
+		log "$kind"
+		bench_server "$kind" "$kind" "$z/hot.zone" example.com. "$z/hot.queries" \
+			h1.example.com. A 198.18.0.1
+	done
+}
+
+section_bigzone()
+{
+	local z=$TMP/zones kind
+
+	log "answered queries/s, one zone of 100,000 names"
+	for kind in ns-udp ns-xdp knot-udp nsd; do
+		[[ " $SERVERS " == *" $kind "* ]] || continue
+		if [ "${kind%-*}" = ns ] && [ ! -x "$NAMESERVED" ]; then
+			fail "big-$kind: $NAMESERVED not built"
+			NOTE[big-$kind]="not built"
+			continue
+		fi
+		log "big-$kind"
+		bench_server "big-$kind" "$kind" "$z/big.zone" example.net. "$z/big.queries" \
+			n1.example.net. A 198.18.0.1
+	done
+}
+
+# load_zones N: N generated zones into nameserved; time to "ready" and memory.
+declare -A LOAD_SECS LOAD_RSS LOAD_HWM LOAD_HOW LOAD_NOTE
+load_zones()
+{
+	local n=$1 dir=$TMP/many-$1 t0 t1 pid status i args=()
+
+	python3 "$ROOT/bench/zonegen.py" many "$dir" "$n" "$MANY_RECORDS" || {
+		fail "zonegen many $n"; return; }
+	if "$NAMESERVED" --help 2>&1 | grep -q -- '--zone-dir'; then
+		LOAD_HOW[$n]="--zone-dir"
+		args=(--zone-dir "$dir")
+	else
+		# No directory option: one --zone per file. Relative names and a larger
+		# stack limit keep 100,000 of them under the kernel's argument limit.
+		LOAD_HOW[$n]="one --zone per file (no --zone-dir)"
+		for i in $(cd "$dir" && ls); do
+			args+=(--zone "$i")
+		done
+	fi
+	log "loading $n zones into nameserved (${LOAD_HOW[$n]})"
+	t0=$(date +%s.%N)
+	(
+		cd "$dir" && ulimit -s 65536 &&
+		exec nsenter --net="/run/netns/$SRV_NS" taskset -c "$SRV_CPU" \
+			"$NAMESERVED" --listen "$SRV_IP@53" --threads 1 "${args[@]}"
+	) >"$TMP/many-$n.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	status=/proc/$pid/status
+	if ! wait_log "$pid" "$TMP/many-$n.log" 'nameserved: ready' "$MANY_WAIT"; then
+		i=$(grep -c ': zone .* serial' "$TMP/many-$n.log")
+		LOAD_SECS[$n]=">$MANY_WAIT"
+		LOAD_NOTE[$n]="not ready after $MANY_WAIT s: $i of $n zones loaded by then"
+		LOAD_RSS[$n]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "$status" 2>/dev/null)
+		LOAD_HWM[$n]=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "$status" 2>/dev/null)
+		kill -0 "$pid" 2>/dev/null ||
+			LOAD_NOTE[$n]="exited: $(grep -v ': zone ' "$TMP/many-$n.log" | tail -1)"
+		fail "$n zones: ${LOAD_NOTE[$n]}"
+		stop_daemon "$pid"
+		rm -rf "$dir"
+		return
+	fi
+	t1=$(date +%s.%N)
+	LOAD_SECS[$n]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	LOAD_RSS[$n]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "$status")
+	LOAD_HWM[$n]=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "$status")
+	# One answer from the last zone: every file was really loaded.
+	i=$(printf '%06d' $((n - 1)))
+	if ! wait_answer "ns1.zone$i.test." A "$SRV_IP"; then
+		fail "$n zones: zone$i.test. not served"
+		LOAD_NOTE[$n]="last zone not served"
+	fi
+	log "$n zones: ready in ${LOAD_SECS[$n]} s, VmRSS ${LOAD_RSS[$n]} MiB, VmHWM ${LOAD_HWM[$n]} MiB"
+	stop_daemon "$pid"
+	rm -rf "$dir"
+}
+
+# A tenth first: the pair shows whether load time grows faster than the count.
+section_manyzones()
+{
+	if [ ! -x "$NAMESERVED" ]; then
+		fail "manyzones: $NAMESERVED not built"
+		return
+	fi
+	load_zones $((MANY_ZONES / 10))
+	load_zones "$MANY_ZONES"
+}
+
+# ----- report --------------------------------------------------------------
+
+row()
+{
+	local l=$1 o
+
+	if [ -n "${RATE[$l]:-}" ]; then
+		o=${OTHER[$l]:-0%}
+		[ "${o%\%}" -gt 10 ] &&
+			NOTE[$l]="other work took ${OTHER[$l]} of a CPU: rate understated. ${NOTE[$l]:-}"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${DESC[$l]}" \
+			"${RATE[$l]}" "${SENT[$l]}" "${PCT[$l]}" "${COST[$l]}" "${CPUG[$l]}" \
+			"${CPUS[$l]}" "${OTHER[$l]}" "${NOTE[$l]:-}"
+	elif [[ " $SERVERS " != *" ${l#big-} "* ]]; then
+		printf '| %s | – | | | | | | | not run (SERVERS) |\n' "${DESC[$l]}"
+	else
+		printf '| %s | – | | | | | | | %s |\n' "${DESC[$l]}" "${NOTE[$l]:-failed}"
+	fi
+}
+
+table_head()
+{
+	echo "| server | replies/s | queries/s sent | answered | µs CPU/reply | CPU $GEN_CPU (generator) | CPU $SRV_CPU (server) | other work | notes |"
+	echo "|---|---:|---:|---:|---:|---|---|---:|---|"
+}
+
+target()
+{
+	awk -v a="${1:-}" -v b="${2:-}" -v pct="$3" 'BEGIN {
+		if (!(a > 0 && b > 0)) print "not measured"
+		else if (100 * a / b >= pct) print "met"
+		else print "NOT met" }'
+}
+
+report()
+{
+	local l cpu n
+
+	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	echo "# nameserve benchmark results"
+	echo
+	echo "Written by \`bench/run.sh\` (\`make bench\`) on $(date -u '+%Y-%m-%d %H:%M UTC')."
+	echo
+	echo "## Machine"
+	echo
+	echo "- CPU: $cpu, $(nproc) cores"
+	echo "- kernel: $(uname -r)"
+	echo "- nameserve: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "- $(knotd --version 2>&1 | head -1); $(nsd -v 2>&1 | head -1);" \
+	     "$(kxdpgun --version 2>&1 | head -1)"
+	echo "- $IDLE_NOTE"
+	echo "- load: kxdpgun, one thread pinned to CPU $GEN_CPU, best of $ROUNDS run(s) of ${DURATION} s at" \
+	     "-Q $QPS; servers pinned to CPU $SRV_CPU; veth pair between two namespaces"
+	echo "- client side: kxdpgun attaches its own AF_XDP program (native) to the client veth"
+	echo "  while it runs, so XDP_TX replies are received; xdp_pass holds that place for the"
+	echo "  kdig answer check each server passes before it is loaded"
+	echo
+	if [[ " $SECTIONS " == *" prog "* ]]; then
+		echo "## 1. XDP program cost (BPF_PROG_TEST_RUN)"
+		echo
+		echo '```'
+		echo "$PROG_OUT"
+		echo '```'
+		echo
+	fi
+	if [[ " $SECTIONS " == *" qps "* ]]; then
+		echo "## 2. Answered queries/s, hot zone (1,000 names, A/AAAA, half with EDNS)"
+		echo
+		table_head
+		for l in reflector ns-xdp ns-udp knot-xdp knot-udp nsd; do
+			row "$l"
+		done
+		echo
+		echo "- nameserved XDP / reflector: $(ratio "${RATE[ns-xdp]:-}" "${RATE[reflector]:-}")" \
+		     "(target >= 90 %: $(target "${RATE[ns-xdp]:-}" "${RATE[reflector]:-}" 90));" \
+		     "by CPU per reply: $(ratio "${COST[reflector]:-}" "${COST[ns-xdp]:-}")"
+		echo "- nameserved XDP / knotd XDP: $(ratio "${RATE[ns-xdp]:-}" "${RATE[knot-xdp]:-}")" \
+		     "(target > 100 %: $(target "${RATE[ns-xdp]:-}" "${RATE[knot-xdp]:-}" 100.01))"
+		echo "- nameserved UDP / knotd UDP: $(ratio "${RATE[ns-udp]:-}" "${RATE[knot-udp]:-}");" \
+		     "/ nsd: $(ratio "${RATE[ns-udp]:-}" "${RATE[nsd]:-}")"
+		echo
+		echo "\"µs CPU/reply\": CPU time of the generator, the server and ksoftirqd on both"
+		echo "cores, per reply received: the whole cost of one answered query on this machine."
+		echo "\"other work\": CPU time on the two CPUs that went to neither the generator,"
+		echo "the server nor ksoftirqd during the run, in % of one CPU; above a few %, other"
+		echo "work shared the machine and the rates are understated."
+		echo
+		echo "On veth the receiving XDP program runs in NAPI on the sending CPU: every XDP"
+		echo "row shares CPU $GEN_CPU with the generator, which is why the reflector row is the"
+		echo "generator's own ceiling. Userspace servers run on CPU $SRV_CPU; their kernel receive"
+		echo "path still runs on CPU $GEN_CPU."
+		echo
+	fi
+	if [[ " $SECTIONS " == *" bigzone "* ]]; then
+		echo "## 3. Big zone: 100,000 names (A; AAAA, TXT, MX on some), 3 % NXDOMAIN"
+		echo
+		table_head
+		for l in big-ns-udp big-knot-udp big-nsd big-ns-xdp; do
+			row "$l"
+		done
+		echo
+		echo "- nameserved UDP / knotd UDP: $(ratio "${RATE[big-ns-udp]:-}" "${RATE[big-knot-udp]:-}");" \
+		     "/ nsd: $(ratio "${RATE[big-ns-udp]:-}" "${RATE[big-nsd]:-}")"
+		echo "- NXDOMAIN share of replies: nameserved ${NXD[big-ns-udp]:-n/a}," \
+		     "knotd ${NXD[big-knot-udp]:-n/a}, nsd ${NXD[big-nsd]:-n/a}"
+		echo
+	fi
+	if [[ " $SECTIONS " == *" manyzones "* ]]; then
+		echo "## 4. Loading $MANY_ZONES zones of ~$MANY_RECORDS records into nameserved"
+		echo
+		echo "| zones | records | loaded via | start to ready | VmRSS | VmHWM | notes |"
+		echo "|---:|---:|---|---:|---:|---:|---|"
+		for n in $((MANY_ZONES / 10)) "$MANY_ZONES"; do
+			printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$((n * MANY_RECORDS))" \
+				"${LOAD_HOW[$n]:-–}" "${LOAD_SECS[$n]:+${LOAD_SECS[$n]} s}" \
+				"${LOAD_RSS[$n]:+${LOAD_RSS[$n]} MiB}" "${LOAD_HWM[$n]:+${LOAD_HWM[$n]} MiB}" \
+				"${LOAD_NOTE[$n]:-}"
+		done
+		echo
+		n=$MANY_ZONES
+		echo "- targets for $n zones: load < 10 s: $(awk -v s="${LOAD_SECS[$n]:-}" 'BEGIN {
+			print s == "" ? "not measured" : (s ~ /^>/ || s >= 10 ? "NOT met" : "met") }');" \
+		     "RSS < 1 GiB: $(awk -v s="${LOAD_SECS[$n]:-}" -v r="${LOAD_HWM[$n]:-}" 'BEGIN {
+			print s == "" || s ~ /^>/ ? "not measured (not loaded)" : (r < 1024 ? "met" : "NOT met") }')"
+		echo
+	fi
+}
+
+# ----- main ----------------------------------------------------------------
+
+main()
+{
+	local s tool
+
+	if [ "$(id -u)" -ne 0 ]; then
+		log "SKIP: needs root (namespaces, XDP)"
+		exit $ksft_skip
+	fi
+	for tool in kxdpgun knotd nsd kdig python3 taskset nsenter; do
+		if ! command -v "$tool" >/dev/null; then
+			log "SKIP: $tool not installed"
+			exit $ksft_skip
+		fi
+	done
+	if [ "$(nproc)" -lt 2 ] || [ "$DURATION" -lt 4 ]; then
+		log "needs 2 CPUs and DURATION >= 4"
+		exit 1
+	fi
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	TMP=$(mktemp -d /tmp/nameserve-bench.XXXXXX) || exit 1
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || exit 1
+
+	if [ ! -f "$REFLECT_OBJ" ] && [ -f "$ROOT/bench/xdp_reflect.bpf.c" ]; then
+		REFLECT_OBJ=$TMP/xdp_reflect.bpf.o
+		clang -g -O2 -target bpf -I"$ROOT/include" $(clang -v -E - </dev/null 2>&1 |
+			sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }') \
+			-c "$ROOT/bench/xdp_reflect.bpf.c" -o "$REFLECT_OBJ" || fail "cannot build the reflector"
+	fi
+	if [ ! -f "$PASS_OBJ" ]; then
+		log "$PASS_OBJ not built"
+		exit 1
+	fi
+	idle_check
+	setup_net || { log "cannot set up the namespaces"; exit 1; }
+	mkdir -p "$TMP/zones"
+	python3 "$ROOT/bench/zonegen.py" hot "$TMP/zones" &&
+	python3 "$ROOT/bench/zonegen.py" big "$TMP/zones" 100000 || exit 1
+
+	for s in $SECTIONS; do
+		case $s in
+		prog|qps|bigzone|manyzones) "section_$s" ;;
+		*) log "unknown section $s"; exit 1 ;;
+		esac
+	done
+	report >"$TMP/RESULTS.md"
+	cat "$TMP/RESULTS.md"
+	cp "$TMP/RESULTS.md" "$RESULTS"
+	log "written to $RESULTS"
+	exit $FAILED
+}
+
+main "$@"
