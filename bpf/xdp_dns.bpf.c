@@ -577,7 +577,9 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	frame_len = q->l4_off + ulen;
 	/* The question stays where it is; the answer starts right after it. */
 	aoff = q->l4_off + sizeof(*udp) + DNS_HDR_LEN + q->qlen + 4;
-	delta = (long)frame_len - (long)bpf_xdp_get_buff_len(ctx);
+	/* A program without xdp.frags never sees a fragmented frame: its
+	 * linear part is the whole, and no helper call is needed to learn it. */
+	delta = (long)frame_len - (long)(ctx->data_end - ctx->data);
 	if (fp_make_room(ctx, s, delta, aoff))
 		return FP_PASS_ERROR;
 
