@@ -34,6 +34,7 @@ struct bench {
 	struct xdp_bench_restore_bpf	*restore;
 	unsigned int			repeat;
 	int				rounds;
+	long				tail_max;	/* -1: the program's default */
 };
 
 enum bench_pkt { PKT_V4, PKT_V4_EDNS, PKT_V6, PKT_LONG, PKT_MISS, PKT_NOT_DNS };
@@ -182,9 +183,11 @@ static uint64_t bench_counter(struct bench *b, uint32_t id)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-n REPEAT] [-r ROUNDS]\n"
+	fprintf(stderr, "usage: %s [-n REPEAT] [-r ROUNDS] [-t TAIL_MAX]\n"
 			"  -n  runs per measurement (default 1000000)\n"
-			"  -r  measurements per case, the best is shown (default 5, max %d)\n",
+			"  -r  measurements per case, the best is shown (default 5, max %d)\n"
+			"  -t  most bytes a reply takes from the tail, the rest from the head\n"
+			"      (0: the head path veth and generic XDP take; default: all tail)\n",
 		prog, BENCH_ROUNDS_MAX);
 }
 
@@ -203,7 +206,7 @@ int main(int argc, char **argv)
 		{ "miss, IPv4", PKT_MISS, XDP_PASS, FP_PASS_MISS },
 		{ "not DNS (UDP to 443)", PKT_NOT_DNS, XDP_PASS, FP_PASS_NOT_DNS },
 	};
-	struct bench b = { .repeat = 1000000, .rounds = 5 };
+	struct bench b = { .repeat = 1000000, .rounds = 5, .tail_max = -1 };
 	uint8_t pkt[PB_FRAME_MAX];
 	double empty, base, ns;
 	uint32_t retval;
@@ -211,13 +214,16 @@ int main(int argc, char **argv)
 	size_t len, i;
 	int opt, err = 1;
 
-	while ((opt = getopt(argc, argv, "n:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:t:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			b.repeat = strtoul(optarg, NULL, 0);
 			break;
 		case 'r':
 			b.rounds = atoi(optarg);
+			break;
+		case 't':
+			b.tail_max = strtol(optarg, NULL, 0);
 			break;
 		default:
 			usage(argv[0]);
@@ -233,10 +239,25 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	b.dns = xdp_dns_bpf__open_and_load();
+	b.dns = xdp_dns_bpf__open();
+	if (b.dns) {
+		if (b.tail_max >= 0)
+			b.dns->rodata->tail_grow_max = b.tail_max;
+		if (xdp_dns_bpf__load(b.dns)) {
+			xdp_dns_bpf__destroy(b.dns);
+			b.dns = NULL;
+		}
+	}
 	b.pass = xdp_pass_bpf__open_and_load();
 	b.reflect = xdp_reflect_bpf__open_and_load();
-	b.restore = xdp_bench_restore_bpf__open_and_load();
+	b.restore = xdp_bench_restore_bpf__open();
+	if (b.restore) {
+		b.restore->rodata->head_grows = b.tail_max == 0;
+		if (xdp_bench_restore_bpf__load(b.restore)) {
+			xdp_bench_restore_bpf__destroy(b.restore);
+			b.restore = NULL;
+		}
+	}
 	if (!b.dns || !b.pass || !b.reflect || !b.restore) {
 		fprintf(stderr, "xdp_prog_bench: loading the programs failed\n");
 		goto out;
@@ -253,7 +274,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_prog_bench: test run: %s\n", strerror(errno));
 		goto out;
 	}
-	printf("repeat %u, best of %d; ns per packet\n", b.repeat, b.rounds);
+	printf("repeat %u, best of %d; ns per packet", b.repeat, b.rounds);
+	if (b.tail_max >= 0)
+		printf("; replies take at most %ld bytes from the tail", b.tail_max);
+	printf("\n");
 	printf("'program' = harness - harness(empty) + empty: what a plain repeated run\n"
 	       "of the program would cost had it a fresh packet every time.\n\n");
 	printf("%-34s %-8s %9s %9s\n", "case", "verdict", "harness", "program");

@@ -506,6 +506,41 @@ static __always_inline struct fp_answer *fp_lookup(struct fp_scratch *s, int tie
 }
 
 /*
+ * Moves the first @keep bytes from @head to the frame start in whole words,
+ * lowest first: each word is read before any store reaches it, as the
+ * destination lies below the source. The last word may carry up to seven bytes
+ * past @keep; they land where the answer and OPT record are written next.
+ * Cheaper than the load and store helpers; when the words would run past the
+ * frame's end (a reply with no answer and no OPT), they do the job instead.
+ */
+static __always_inline int fp_move_words(struct xdp_md *ctx, long head, __u32 keep)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u64 src = (__u64)head & 0xff, words = (keep + 7) / 8, off;
+	__u64 *d, *p;
+	int i;
+
+	if (data + src + 8 * words > end)
+		return -1;
+	for (i = 0; i < FP_MOVE_MAX / 8; i++) {
+		if (i >= words)
+			break;
+		/* Verifier: one scalar offset per pointer, checked right
+		 * before its use; d's own check, as it does not see that d
+		 * lies below p. */
+		off = src + 8 * i;
+		barrier_var(off);
+		p = data + (off & FP_PKT_OFF_MAX);
+		d = data + 8 * i;
+		if ((void *)(p + 1) > end || (void *)(d + 1) > end)
+			return -1;
+		*d = *p;
+	}
+	return 0;
+}
+
+/*
  * Makes the frame @delta bytes longer (or shorter) for the reply, its first
  * @keep bytes (headers and question) kept at the front. Most drivers leave the
  * rest of a page as tailroom, but veth (since its page_pool copies) and generic
@@ -530,9 +565,11 @@ static __always_inline int fp_make_room(struct xdp_md *ctx, struct fp_scratch *s
 		return -1;
 	if (bpf_xdp_adjust_head(ctx, -head))
 		goto undo_tail;
-	/* Verifier: the helpers take a length known to fit the buffer. */
 	if (keep == 0 || keep > FP_MOVE_MAX)
 		goto undo_head;
+	if (!fp_move_words(ctx, head, keep))
+		return 0;
+	/* Verifier: the helpers take a length known to fit the buffer. */
 	if (bpf_xdp_load_bytes(ctx, head, s->move, keep) ||
 	    bpf_xdp_store_bytes(ctx, 0, s->move, keep))
 		goto undo_head;
@@ -577,7 +614,9 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	frame_len = q->l4_off + ulen;
 	/* The question stays where it is; the answer starts right after it. */
 	aoff = q->l4_off + sizeof(*udp) + DNS_HDR_LEN + q->qlen + 4;
-	delta = (long)frame_len - (long)bpf_xdp_get_buff_len(ctx);
+	/* A program without xdp.frags never sees a fragmented frame: its
+	 * linear part is the whole, and no helper call is needed to learn it. */
+	delta = (long)frame_len - (long)(ctx->data_end - ctx->data);
 	if (fp_make_room(ctx, s, delta, aoff))
 		return FP_PASS_ERROR;
 
