@@ -691,7 +691,9 @@ report()
 	echo
 	echo "- CPU: $cpu, $(nproc) cores"
 	echo "- kernel: $(uname -r)"
-	echo "- nameserve: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "- nameserve: $(git -C "$ROOT" describe --always 2>/dev/null || echo unknown)$(
+		[ -n "$(git -C "$ROOT" status --porcelain -- . ':!bench/RESULTS.md' 2>/dev/null)" ] &&
+		echo ' with uncommitted changes')"
 	echo "- $(knotd --version 2>&1 | head -1); $(nsd -v 2>&1 | head -1);" \
 	     "$(kxdpgun --version 2>&1 | head -1)"
 	echo "- $IDLE_NOTE"
@@ -730,6 +732,9 @@ report()
 		echo "\"other work\": CPU time on the two CPUs that went to neither the generator,"
 		echo "the server nor ksoftirqd during the run, in % of one CPU; above a few %, other"
 		echo "work shared the machine and the rates are understated."
+		echo
+		echo "Compare rows of one run: on a virtual machine the generator's own rate (the"
+		echo "reflector row) moves by up to a third between quiet runs."
 		echo
 		echo "On veth the receiving XDP program runs in NAPI on the sending CPU: every XDP"
 		echo "row shares CPU $GEN_CPU with the generator, which is why the reflector row is the"
