@@ -6,6 +6,7 @@
 ALL_TESTS="
 	test_zone_dir_serves_each
 	test_zone_dir_missing
+	test_stop_while_loading
 "
 
 source "$(dirname "$0")/lib.sh"
@@ -52,6 +53,40 @@ test_zone_dir_missing() {
 	[ "$rc" -eq 2 ] || { fail "exit status $rc, expected 2"; return 1; }
 	[[ $out == *"--zone-dir $WORKDIR/nosuch: No such file or directory"* ]] ||
 		{ fail "unclear message"; return 1; }
+}
+
+# SIGTERM while 50,000 zone files load: the daemon stops between two files
+# instead of finishing the load first.
+test_stop_while_loading() {
+	local dir=$WORKDIR/many pid t0 t1 rc
+
+	mkdir -p "$dir" || return 1
+	python3 - "$dir" <<'PY' || return 1
+import sys
+for i in range(50000):
+    with open(f"{sys.argv[1]}/z{i}.zone", "w") as f:
+        f.write(f"$ORIGIN z{i}.example.\n@ 300 SOA ns1 host 1 3600 600 604800 300\n"
+                "@ 300 NS ns1\nns1 300 A 198.18.1.1\n")
+PY
+	"$NAMESERVED" --listen 127.0.0.1@5399 --threads 1 --zone-dir "$dir" \
+		>"$WORKDIR/many.log" 2>&1 &
+	pid=$!
+	DAEMON_PIDS+=("$pid")
+	# The first zone logged: signals are blocked by then, and most of the
+	# 50,000 are still to come.
+	for _ in $(seq 200); do
+		grep -q ': zone ' "$WORKDIR/many.log" 2>/dev/null && break
+		sleep 0.01
+	done
+	t0=$(date +%s%N)
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	t1=$(date +%s%N)
+	log "exit $rc after $(((t1 - t0) / 1000000)) ms, $(grep -c ': zone ' "$WORKDIR/many.log") zones loaded"
+	[ "$rc" -eq 0 ] || { fail "exit status $rc"; return 1; }
+	grep -q 'stopped while loading zones' "$WORKDIR/many.log" ||
+		{ fail "the load ran to its end before stopping"; return 1; }
 }
 
 run_tests

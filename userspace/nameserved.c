@@ -537,6 +537,17 @@ static void shutdown_all(struct daemon *d)
 	free(d->ifaces);
 }
 
+/* Signals stay blocked until sigwaitinfo below, so a long start-up (100,000
+ * zone files) polls for a stop request instead of ignoring it for seconds. */
+static bool stop_requested(void)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending))
+		return false;
+	return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { 0 };
@@ -566,9 +577,15 @@ int main(int argc, char **argv)
 		if (open_store(&d))
 			goto out;
 	} else {
-		for (i = 0; i < d.nzones; i++)
+		for (i = 0; i < d.nzones; i++) {
+			if (stop_requested()) {
+				log_info(PROG ": stopped while loading zones");
+				ret = 0;
+				goto out;
+			}
 			if (load_zone(&d, i, false))
 				goto out;
+		}
 		if (!d.nzones)
 			log_warn(PROG ": no --zone given: every query will be REFUSED");
 	}
