@@ -23,7 +23,10 @@ BPF_INCLUDES	:= -Iinclude $(CLANG_BPF_SYS_INCLUDES)
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
 CPPFLAGS	+= -Iinclude -Iuserspace -I$(BUILD)
-LDLIBS		+= -lxdp -lbpf -lelf -lz -lpthread -lurcu -llmdb -lmicrohttpd -ljansson -lcrypto
+# MaxMind test databases for the geo tests (see ../shared/geo/README.md).
+export NAMESERVE_GEO_DIR ?= $(abspath ../shared/geo)
+
+LDLIBS		+= -lxdp -lbpf -lelf -lz -lpthread -lurcu -llmdb -lmicrohttpd -ljansson -lssl -lcrypto -lmaxminddb
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

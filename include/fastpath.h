@@ -41,6 +41,8 @@ FP_DEFINE_KEY(256);
 
 /* Set on answers of zones the engine signs: with DO=1 the engine must answer. */
 #define FP_ANSWER_F_PASS_DO	(1U << 0)
+/* A steered RRset: policy indexes the policies map (include/fp_policy.h). */
+#define FP_ANSWER_F_POLICY	(1U << 1)
 
 struct fp_answer {
 	__u16	len;		/* bytes used in data */
@@ -48,7 +50,7 @@ struct fp_answer {
 	__u32	flags;		/* FP_ANSWER_F_* */
 	__u32	csum;		/* folded 16-bit one's-complement sum of data[0..len),
 				 * read as big-endian words from an even offset */
-	__u32	pad;
+	__u32	policy;	/* with FP_ANSWER_F_POLICY; else zero */
 	/* Answer records exactly as the engine writes them, owner names
 	 * compressed to the question (0xc00c). */
 	__u8	data[FP_ANSWER_MAX];

@@ -23,9 +23,15 @@ struct engine_config {
 	const char	*version;	/* version.bind, version.server; NULL: "nameserve" */
 	bool		no_chaos;	/* REFUSE every CHAOS query */
 	uint16_t	udp_max;	/* our EDNS UDP size; 0: FP_EDNS_UDP_SIZE */
+	/* Traffic steering: client location (NULL: only CIDR rules match) and
+	 * health (NULL: all healthy), the same the fast path reads. */
+	const struct geo	*geo;
+	const struct fp_health	*health;
 };
 
 struct engine;
+struct geo;
+struct fp_health;
 
 /* zs stays owned by the caller and must outlive the engine. -EINVAL when a
  * string is longer than its maximum above. */

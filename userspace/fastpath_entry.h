@@ -15,7 +15,12 @@ struct fastpath_entry {
 	uint16_t	answer_len;
 	uint16_t	ancount;
 	bool		pass_do;	/* the engine must answer DO=1 itself */
+	/* A steered RRset: answer holds every record of it, in order, each
+	 * answer_len / ancount bytes, and map sync installs the policy too. */
+	const struct policy *policy;
 };
+
+struct policy;
 
 typedef int (*fastpath_entry_cb)(const struct fastpath_entry *e, void *ctx);
 

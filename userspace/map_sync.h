@@ -4,12 +4,20 @@
 #define NAMESERVE_MAP_SYNC_H
 
 #include "fastpath_entry.h"
+#include "fp_policy.h"
 
 struct map_sync;
 
 /* fds[tier] are the answer maps, FP_TIERS of them. */
 int map_sync_new(struct map_sync **out, const int *answer_fds);
 void map_sync_free(struct map_sync *ms);
+/* The policy maps (bpf/xdp_dns.bpf.c: policies, policy_cidr_v4, policy_cidr_v6,
+ * policy_codes). Until set, steered RRsets get no entry: the engine answers. */
+void map_sync_set_policy_maps(struct map_sync *ms, int policies_fd, int cidr4_fd, int cidr6_fd,
+			      int codes_fd);
+/* Regions of installed policies whose candidates are all down now (failing
+ * open), for metrics. */
+unsigned long map_sync_fail_open(struct map_sync *ms, const struct fp_health *h);
 
 /* A full sync: begin, put every entry (a fastpath_entry_cb), then commit, which
  * deletes whatever the previous sync installed and this one did not. */

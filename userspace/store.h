@@ -45,6 +45,9 @@ struct store_rrset {
 	uint16_t	count;
 	size_t		data_len;
 	const uint8_t	*data;
+	/* The policy's canonical JSON (userspace/policy.h); 0 bytes: none. */
+	size_t		policy_len;
+	const uint8_t	*policy;
 };
 
 struct store_token {

@@ -24,6 +24,10 @@ int xdp_loader_attach(struct xdp_loader *xl, const char *ifname);
 /* The answers map of a tier and the counters map, for map_sync and stats. */
 int xdp_loader_answers_fd(const struct xdp_loader *xl, int tier);
 int xdp_loader_counters_fd(const struct xdp_loader *xl);
+/* Any map of the program by its name in bpf/xdp_dns.bpf.c, or -ENOENT. */
+int xdp_loader_map_fd(const struct xdp_loader *xl, const char *name);
+/* The health map's one element, mmapped: what the health checker writes. */
+struct fp_health *xdp_loader_health(struct xdp_loader *xl);
 /* Detaches from every interface, unpins and frees. */
 void xdp_loader_close(struct xdp_loader *xl);
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "map_sync.h"
+#include "policy.h"
 #include "store.h"
 #include "zone_store.h"
 
@@ -47,6 +48,8 @@ struct zone_admin_config {
 	const char	*default_ns[ZONE_ADMIN_NS_MAX];
 	size_t		ndefault_ns;
 	uint32_t	journal_max;	/* 0: ZONE_ADMIN_JOURNAL_MAX */
+	policy_slot_fn	slot;		/* health check names; NULL: none exist */
+	void		*slot_ctx;
 };
 
 /* If-Match: the write goes ahead only when the zone's serial is one of these. */
@@ -67,6 +70,7 @@ struct zone_admin_change {
 	int64_t			ttl;		/* -1: not given */
 	const char		*const *records;
 	size_t			nrecords;
+	const json_t		*policy;	/* REPLACE only; NULL: a plain RRset */
 };
 
 struct zone_admin_zone_spec {
@@ -143,6 +147,9 @@ int zone_admin_export(struct store_txn *t, const struct store_zone *z, char **ou
 int zone_admin_soa_get(struct store_txn *t, const struct store_zone *z, char *mname,
 		       char *rname, uint32_t *vals /* serial, refresh, retry, expire,
 						    * minimum */, uint32_t *ttl);
+
+/* health_in_use_fn: whether any stored RRset names the check. ctx: the zone_admin. */
+bool zone_admin_check_in_use(const char *name, void *ctx);
 
 /* Account names: 1..63 of [a-z0-9_.-]. */
 bool zone_admin_account_valid(const char *account);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Health checks: HTTP, HTTPS and TCP-connect probes of endpoints, run by one
+ * thread on non-blocking sockets with jittered schedules, rise and fall
+ * thresholds, and a bit per check in struct fp_health that the engine and the
+ * fast path read. Checks are stored, so they survive a restart. */
+#ifndef NAMESERVE_HEALTH_H
+#define NAMESERVE_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <jansson.h>
+
+#include "fp_policy.h"
+#include "store.h"
+
+#define HEALTH_NAME_MAX		63	/* [a-z0-9_.-], 1..63 */
+#define HEALTH_PATH_MAX		255
+#define HEALTH_HOST_MAX		253
+#define HEALTH_BODY_MAX		255
+#define HEALTH_EXPECT_MAX	8
+#define HEALTH_HISTORY		16	/* results kept per check */
+#define HEALTH_INTERVAL_DEFAULT	30000	/* ms */
+#define HEALTH_INTERVAL_MIN	1000
+#define HEALTH_TIMEOUT_DEFAULT	5000
+#define HEALTH_FALL_DEFAULT	3
+#define HEALTH_RISE_DEFAULT	2
+
+enum health_type { HEALTH_TCP, HEALTH_HTTP, HEALTH_HTTPS };
+
+struct health_spec {
+	char			name[HEALTH_NAME_MAX + 1];
+	char			account[STORE_ACCOUNT_MAX + 1];
+	enum health_type	type;
+	struct sockaddr_storage	addr;		/* the target, ADDR:PORT */
+	socklen_t		addrlen;
+	char			path[HEALTH_PATH_MAX + 1];	/* HTTP(S); "/" by default */
+	char			host[HEALTH_HOST_MAX + 1];	/* Host header and SNI; "" none */
+	bool			verify;		/* HTTPS: verify the certificate (default) */
+	uint32_t		interval_ms;
+	uint32_t		timeout_ms;	/* < interval */
+	uint8_t			fall, rise;	/* 1..10 */
+	uint16_t		expect[HEALTH_EXPECT_MAX];	/* status codes; none: 200-399 */
+	size_t			nexpect;
+	char			body[HEALTH_BODY_MAX + 1];	/* a substring to find; "" none */
+};
+
+struct health;
+
+/* Reads the stored checks and marks their slots in bitmap (which must outlive
+ * the checker; the fast path's mmapped map or plain memory). */
+int health_new(struct health **out, struct store *st, struct fp_health *bitmap);
+/* Starts the probing thread. */
+int health_start(struct health *h);
+void health_free(struct health *h);
+
+/* Parses and checks an API body into spec; -EINVAL with the field at fault in
+ * field ("interval") and a reason in msg. */
+int health_spec_from_json(const json_t *obj, const char *name, struct health_spec *spec,
+			  char *field, size_t fieldlen, char *msg, size_t msglen);
+json_t *health_spec_json(const struct health_spec *spec);
+
+/* -EEXIST, -ENOENT, -EBUSY (still used by a record), or -errno from the store. */
+int health_create(struct health *h, const struct health_spec *spec);
+int health_replace(struct health *h, const struct health_spec *spec);
+int health_delete(struct health *h, const char *name, const char *account);
+
+/* The check with its state and history, as the API returns it; NULL if absent
+ * or not account's (account NULL: any). */
+json_t *health_get_json(struct health *h, const char *name, const char *account);
+/* Every check account may see, state included, sorted by name. */
+json_t *health_list_json(struct health *h, const char *account);
+
+/* policy_slot_fn: the slot of a check, or -ENOENT. ctx is the struct health. */
+int health_slot(const char *name, void *ctx);
+
+/* Tells who uses a check: in_use returns true while some RRset names it, so
+ * health_delete refuses with -EBUSY. */
+typedef bool (*health_in_use_fn)(const char *name, void *ctx);
+void health_set_in_use(struct health *h, health_in_use_fn fn, void *ctx);
+
+/* Called from the probing thread after a check changes state. */
+typedef void (*health_change_fn)(const char *name, bool up, void *ctx);
+void health_on_change(struct health *h, health_change_fn fn, void *ctx);
+
+/* Counts for metrics. */
+void health_counts(struct health *h, size_t *up, size_t *down, uint64_t *probes);
+
+#endif /* NAMESERVE_HEALTH_H */
