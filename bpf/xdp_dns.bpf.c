@@ -13,6 +13,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "fastpath.h"
+#include "fp_policy.h"
 
 #define FP_CONTINUE		-1	/* a parser's "go on": not a verdict */
 
@@ -102,6 +103,45 @@ FP_ANSWERS_MAP(32);
 FP_ANSWERS_MAP(64);
 FP_ANSWERS_MAP(128);
 FP_ANSWERS_MAP(256);
+
+/* Traffic steering (include/fp_policy.h): the agent writes these; health
+ * flips bits in the one mmapped element without touching any answer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FP_POLICIES_MAX);
+	__type(key, __u32);
+	__type(value, struct fp_policy);
+} policies SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_health);
+} health SEC(".maps");
+
+#define FP_LPM_MAP(name, key_type, value_type, max)		\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__uint(max_entries, max);			\
+		__type(key, key_type);				\
+		__type(value, value_type);			\
+	} name SEC(".maps")
+
+FP_LPM_MAP(geo_v4, struct fp_geo_v4_key, struct fp_geo, FP_GEO_MAX_ENTRIES);
+FP_LPM_MAP(geo_v6, struct fp_geo_v6_key, struct fp_geo, FP_GEO_MAX_ENTRIES);
+FP_LPM_MAP(policy_cidr_v4, struct fp_cidr_v4_key, __u32, FP_POLICY_CIDR_MAX);
+FP_LPM_MAP(policy_cidr_v6, struct fp_cidr_v6_key, __u32, FP_POLICY_CIDR_MAX);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, FP_POLICY_CODES_MAX);
+	__type(key, struct fp_code_key);
+	__type(value, __u32);
+} policy_codes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
