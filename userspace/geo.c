@@ -468,27 +468,31 @@ static int geo_flush(struct geo_fill *fl, int i)
 	if (!n)
 		return 0;
 	if (!fl->no_batch) {
-		if (!bpf_map_update_batch(fl->fd[i], keys, fl->v[i], &n, NULL))
-			goto done;
+		if (!bpf_map_update_batch(fl->fd[i], keys, fl->v[i], &n, NULL)) {
+			j = n;
+			goto out;
+		}
 		err = -errno;
-		if (err != -EINVAL && err != -ENOTSUP && err != -GEO_ENOTSUPP)
-			goto fail;
+		if (err != -EINVAL && err != -ENOTSUP && err != -GEO_ENOTSUPP) {
+			j = n;
+			goto out;
+		}
 		/* LPM tries take no batches: one syscall each from here on. */
 		fl->no_batch = true;
+		err = 0;
 	}
 	for (j = 0; j < fl->n[i]; j++) {
 		if (bpf_map_update_elem(fl->fd[i], (char *)keys + j * ksize, &fl->v[i][j],
 					BPF_ANY)) {
 			err = -errno;
-			goto fail;
+			break;
 		}
 	}
-done:
-	fl->count += fl->n[i];
+out:
+	if (err)
+		log_err("geo_%s map: update: %s", i ? "v6" : "v4", strerror(-err));
+	fl->count += j;
 	fl->n[i] = 0;
-	return 0;
-fail:
-	log_err("geo_%s map: update: %s", i ? "v6" : "v4", strerror(-err));
 	return err;
 }
 
