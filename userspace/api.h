@@ -26,9 +26,10 @@ struct api_config {
 	struct store		*store;
 	struct zone_admin	*za;
 	const struct zone_store	*zs;
-	const struct map_sync	*ms;		/* may be NULL */
+	struct map_sync		*ms;		/* may be NULL */
 	int			counters_fd;	/* the fast path's, or -1 */
 	struct health		*health;	/* NULL: /v1/healthchecks answers 404 */
+	const struct fp_health	*health_bits;	/* for the fail-open gauge; may be NULL */
 };
 
 struct api;

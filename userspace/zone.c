@@ -631,6 +631,7 @@ static int flatten_node(struct zone *z, struct bnode *bn)
 		sets[i].count = s->count;
 		sets[i].ttl = s->ttl;
 		sets[i].rrs = rrs;
+		sets[i].policy = NULL;
 	}
 	bn->node.rrsets = sets;
 	bn->node.nrrsets = bn->nsets;
