@@ -282,9 +282,9 @@ test_healthchecks() {
 	ensure_api || return 1
 	# hc1 connects to the API's own port, so it comes up; hc2 to a port where
 	# nothing listens.
-	ok healthcheck create hc1 --type tcp --target "127.0.0.1:$API_PORT" --interval 1 \
-		--timeout 0.5 --rise 1 || return 1
-	[ "$OUT" = "healthcheck hc1 created: tcp 127.0.0.1:$API_PORT every 1s" ] ||
+	ok healthcheck create hc1 --type tcp --target "127.0.0.1:$API_PORT" --interval 2 \
+		--timeout 1 --rise 1 || return 1
+	[ "$OUT" = "healthcheck hc1 created: tcp 127.0.0.1:$API_PORT every 2s" ] ||
 		{ fail "create said: $OUT"; return 1; }
 	ok healthcheck create hc2 --type http --target "$SRV_IP4:9" --path /health \
 		--expect 200,204 --host www.t1.example --interval 2 --timeout 1 --fall 1 --json ||
@@ -310,7 +310,7 @@ test_healthchecks() {
 	[ "$st" = up ] || { fail "hc1 is $st after 10 s"; return 1; }
 	ok healthcheck list || return 1
 	check_table NAME TYPE TARGET 'INTERVAL>' STATUS SINCE LAST || { fail "table: $OUT"; return 1; }
-	grep -qE "^hc1 +tcp +127\.0\.0\.1:$API_PORT +1s +up +[0-9T:-]+Z +ok " <<<"$OUT" ||
+	grep -qE "^hc1 +tcp +127\.0\.0\.1:$API_PORT +2s +up +[0-9T:-]+Z +ok " <<<"$OUT" ||
 		{ fail "hc1 row: $OUT"; return 1; }
 	grep -qE "^hc2 +http +${SRV_IP4//./\\.}:9 +2s +down +[0-9T:-]+Z +fail" <<<"$OUT" ||
 		{ fail "hc2 row: $OUT"; return 1; }
