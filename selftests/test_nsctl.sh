@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # nsctl against a real nameserved API: every command, its tables and --json,
 # accounts kept apart, If-Match and idempotency keys, health checks and
-# steered RRsets, where the server and token come from, and the exit codes (API errors shown verbatim with 1,
-# usage 2, no server 3). The API listens on loopback inside the server
+# steered RRsets, where the server and token come from, and the exit codes
+# (API errors shown verbatim with 1, usage 2, no server 3). The API listens on loopback inside the server
 # namespace; nsctl runs there through nsenter, kdig from the client namespace.
 
 ALL_TESTS="
@@ -351,9 +351,12 @@ test_steering() {
 		--geo cidr:198.18.1.0/24+198.18.2.0/24=198.18.0.93 --geo continent:EU=198.18.0.94 \
 		--geo default=198.18.0.93,198.18.0.94 || return 1
 	ok rrset get t1.example geo A --json || return 1
-	[ "$(jq_ '[sorted(r.items()) for r in j["policy"]["geo"]["rules"]], j["policy"]["geo"]["default"]')" = \
-	  "([[('cidrs', ['198.18.1.0/24', '198.18.2.0/24']), ('records', ['198.18.0.93'])], [('continents', ['EU']), ('records', ['198.18.0.94'])]], ['198.18.0.93', '198.18.0.94'])" ] ||
-		{ fail "geo: $OUT"; return 1; }
+	[ "$(jq_ '[r.get("cidrs", r.get("continents")) + r["records"]
+		   for r in j["policy"]["geo"]["rules"]]')" = \
+	  "[['198.18.1.0/24', '198.18.2.0/24', '198.18.0.93'], ['EU', '198.18.0.94']]" ] ||
+		{ fail "geo rules: $OUT"; return 1; }
+	[ "$(jq_ 'j["policy"]["geo"]["default"]')" = "['198.18.0.93', '198.18.0.94']" ] ||
+		{ fail "geo default: $OUT"; return 1; }
 	ok rrset list t1.example --json || return 1
 	[ "$(jq_ 'sorted(r["name"] for r in j["rrsets"] if r["policy"])')" = \
 	  "['fo.t1.example.', 'geo.t1.example.', 'lb.t1.example.']" ] ||
