@@ -3,8 +3,9 @@
 # nsctl against a real nameserved API: every command, its tables and --json,
 # accounts kept apart, If-Match and idempotency keys, health checks and
 # steered RRsets, where the server and token come from, and the exit codes
-# (API errors shown verbatim with 1, usage 2, no server 3). The API listens on loopback inside the server
-# namespace; nsctl runs there through nsenter, kdig from the client namespace.
+# (API errors shown verbatim with 1, usage 2, no server 3). The API listens on
+# loopback inside the server namespace; nsctl runs there through nsenter, kdig
+# from the client namespace.
 
 ALL_TESTS="
 	test_zone_create_list_get
