@@ -491,7 +491,8 @@ size_t store_zone_count(struct store_txn *t)
 
 /* ---- RRsets ---- */
 
-/* Value: type, TTL, count, owner length and owner, then the records. */
+/* Value: type, TTL, count, owner length and owner, then the records, then the
+ * policy's text to the end (none in values written before policies existed). */
 #define RRSET_HDR	9
 
 static int rrset_key(uint8_t *out, uint64_t zone_id, const uint8_t *owner, uint16_t type,
@@ -512,7 +513,7 @@ static int rrset_key(uint8_t *out, uint64_t zone_id, const uint8_t *owner, uint1
 static int rrset_from_val(const MDB_val *v, struct store_rrset *rs)
 {
 	const uint8_t *p = v->mv_data;
-	size_t olen;
+	size_t olen, off, i;
 
 	if (v->mv_size < RRSET_HDR + 1)
 		return -EUCLEAN;
@@ -525,7 +526,17 @@ static int rrset_from_val(const MDB_val *v, struct store_rrset *rs)
 	memcpy(rs->owner, p + RRSET_HDR, olen);
 	rs->owner_len = olen;
 	rs->data = p + RRSET_HDR + olen;
-	rs->data_len = v->mv_size - RRSET_HDR - olen;
+	/* Where the records end, the policy begins. */
+	for (i = 0, off = 0; i < rs->count; i++) {
+		if (off + 2 > v->mv_size - RRSET_HDR - olen)
+			return -EUCLEAN;
+		off += 2 + ((size_t)rs->data[off] << 8 | rs->data[off + 1]);
+	}
+	if (off > v->mv_size - RRSET_HDR - olen)
+		return -EUCLEAN;
+	rs->data_len = off;
+	rs->policy = rs->data + off;
+	rs->policy_len = v->mv_size - RRSET_HDR - olen - off;
 	return 0;
 }
 
@@ -554,7 +565,7 @@ int store_rrset_put(struct store_txn *t, uint64_t zone_id, const struct store_rr
 	k.mv_data = key;
 	k.mv_size = klen;
 	v.mv_data = NULL;
-	v.mv_size = RRSET_HDR + rs->owner_len + rs->data_len;
+	v.mv_size = RRSET_HDR + rs->owner_len + rs->data_len + rs->policy_len;
 	/* MDB_RESERVE: the value is written in place, no copy of the records. */
 	rc = mdb_put(t->txn, dbi(t, DB_RRSETS), &k, &v, MDB_RESERVE);
 	if (rc)
@@ -566,6 +577,8 @@ int store_rrset_put(struct store_txn *t, uint64_t zone_id, const struct store_rr
 	p[8] = rs->owner_len;
 	memcpy(p + RRSET_HDR, rs->owner, rs->owner_len);
 	memcpy(p + RRSET_HDR + rs->owner_len, rs->data, rs->data_len);
+	if (rs->policy_len)
+		memcpy(p + RRSET_HDR + rs->owner_len + rs->data_len, rs->policy, rs->policy_len);
 	return 0;
 }
 
