@@ -64,11 +64,18 @@ int api_metrics_get(struct api_req *r)
 		.zones = cfg->zs ? zone_store_count(cfg->zs) : 0,
 		.map_entries = cfg->ms ? map_sync_count(cfg->ms) : 0,
 		.counters_fd = cfg->counters_fd,
+		.fail_open_regions = cfg->ms ? map_sync_fail_open(cfg->ms, cfg->health_bits) : 0,
 	};
 	char *text;
 	size_t len;
 	int ret;
 
+	if (cfg->health) {
+		src.health = true;
+		health_counts(cfg->health, &src.checks_up, &src.checks_down, &src.health_probes);
+		len = health_count(cfg->health);
+		src.checks_unknown = len - src.checks_up - src.checks_down;
+	}
 	ret = metrics_render(&src, &text, &len);
 	if (ret) {
 		api_reply_error(r, 500, NULL, "metrics: %s", strerror(-ret));

@@ -19,12 +19,12 @@
 
 enum store_db {
 	DB_META, DB_ZONES, DB_ZONES_ACCT, DB_RRSETS, DB_JOURNAL, DB_TOKENS, DB_TOKEN_IDS,
-	DB_IDEM, DB_IDEM_EXP, DB_COUNT
+	DB_IDEM, DB_IDEM_EXP, DB_CHECKS, DB_COUNT
 };
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "zones", "zones_by_account", "rrsets", "journal", "tokens", "token_ids",
-	"idempotency", "idempotency_expiry",
+	"idempotency", "idempotency_expiry", "healthchecks",
 };
 
 struct store {
@@ -913,4 +913,57 @@ int store_idem_expire(struct store_txn *t, int64_t now, int max)
 	if (rc && rc != MDB_NOTFOUND)
 		return mdb_errno(rc);
 	return n;
+}
+
+/* ---- health checks ---- */
+
+int store_check_get(struct store_txn *t, const char *name, const void **data, size_t *len)
+{
+	MDB_val v;
+	int err;
+
+	if (!*name || strlen(name) > STORE_KEY_MAX)
+		return -ENOENT;
+	err = get(t, DB_CHECKS, name, strlen(name), &v);
+	if (err)
+		return err;
+	*data = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
+int store_check_put(struct store_txn *t, const char *name, const void *data, size_t len)
+{
+	return put(t, DB_CHECKS, name, strlen(name), data, len, 0);
+}
+
+int store_check_del(struct store_txn *t, const char *name)
+{
+	return del(t, DB_CHECKS, name, strlen(name));
+}
+
+struct check_walk {
+	int	(*cb)(const char *name, const void *data, size_t len, void *ctx);
+	void	*ctx;
+};
+
+static int check_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct check_walk *w = arg;
+	char name[STORE_KEY_MAX + 1];
+
+	if (!k->mv_size || k->mv_size > STORE_KEY_MAX)
+		return -EUCLEAN;
+	memcpy(name, k->mv_data, k->mv_size);
+	name[k->mv_size] = 0;
+	return w->cb(name, v->mv_data, v->mv_size, w->ctx);
+}
+
+int store_check_foreach(struct store_txn *t,
+			int (*cb)(const char *name, const void *data, size_t len, void *ctx),
+			void *ctx)
+{
+	struct check_walk w = { .cb = cb, .ctx = ctx };
+
+	return walk(t, DB_CHECKS, NULL, 0, NULL, 0, false, check_walk_cb, &w);
 }
