@@ -163,7 +163,7 @@ FUZZ_SRCS	:= $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_SRCS	:= $(addprefix userspace/,dns_name.c dns_rdata.c dns_svcb.c dns_text.c \
 		   dns_encoding.c dns_type.c zonefile.c dns_msg.c zone.c zone_store.c \
-		   engine.c log.c metrics.c)
+		   engine.c log.c metrics.c policy.c geo.c)
 FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
@@ -181,7 +181,7 @@ $(BUILD)/fuzz:
 
 $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard userspace/*.h include/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -Iinclude -Iuserspace $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -lurcu -lbpf -lpthread -o $@
+	$(Q)$(CLANG) -Iinclude -Iuserspace $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -lurcu -lbpf -lmaxminddb -ljansson -lpthread -o $@
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

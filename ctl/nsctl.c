@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "healthcheck.h"
 #include "nsctl.h"
 #include "rrset.h"
 #include "stats.h"
@@ -15,12 +16,14 @@
 struct nsctl_cmd {
 	const char	*name;
 	int		(*run)(int argc, char **argv);
-	const char	*summary;
+	const char	*summary;	/* NULL: an alias, not listed */
 };
 
 static const struct nsctl_cmd nsctl_cmds[] = {
 	{ "zone",	zone_cmd,	"zones: list, create, get, delete, import, export" },
 	{ "rrset",	rrset_cmd,	"records: list, get, set, add, remove, delete, apply" },
+	{ "healthcheck", healthcheck_cmd, "health checks (alias hc): list, get, create, set, delete" },
+	{ "hc",		healthcheck_cmd, NULL },
 	{ "token",	token_cmd,	"API tokens: list, create, delete" },
 	{ "stats",	stats_cmd,	"counters: the fast path here, or the daemon's (--api)" },
 };
@@ -34,7 +37,8 @@ static void nsctl_usage(FILE *f)
 	fprintf(f, "usage: nsctl [global options] <command> [args]\n"
 		   "       nsctl <command> --help\n\ncommands:\n");
 	for (i = 0; i < NSCTL_NCMDS; i++)
-		fprintf(f, "  %-10s %s\n", nsctl_cmds[i].name, nsctl_cmds[i].summary);
+		if (nsctl_cmds[i].summary)
+			fprintf(f, "  %-12s %s\n", nsctl_cmds[i].name, nsctl_cmds[i].summary);
 	fprintf(f, "\n%s", cli_global_help);
 	fprintf(f, "\nThe server and token come from the flags, else $NAMESERVE_URL and\n"
 		   "$NAMESERVE_TOKEN, else ~/.config/nameserve/nsctl.conf ($NSCTL_CONFIG):\n"

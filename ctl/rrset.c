@@ -12,7 +12,17 @@
 #include "http.h"
 #include "nsctl.h"
 #include "rrset.h"
+#include "steering.h"
 #include "table.h"
+
+/* Options with no short form: past every character. */
+enum {
+	OPT_WEIGHTS = 0x80,
+	OPT_HEALTHCHECKS,
+	OPT_FAILOVER,
+	OPT_MULTIVALUE,
+	OPT_GEO,
+};
 
 int rrset_type_canon(const char *in, char *out, size_t len)
 {
@@ -50,6 +60,8 @@ json_t *rrset_json(const struct rrset_spec *spec, const char *op)
 	for (i = 0; i < spec->nrecords; i++)
 		if (json_array_append_new(recs, json_string(spec->records[i])))
 			goto fail;
+	if (spec->policy && json_object_set(o, "policy", (json_t *)spec->policy))
+		goto fail;
 	return o;
 fail:
 	json_decref(o);
@@ -57,14 +69,14 @@ fail:
 }
 
 /* A table of RRsets, one line per record as in a zone file; a POLICY column
- * only when some RRset has a policy. */
-static int rrset_print_table(const json_t *rrsets)
+ * only when some RRset has a policy, its geo rules in full when full. */
+static int rrset_print_table(const json_t *rrsets, bool full)
 {
 	static const char *const hdr[] = { "NAME", "TTL", "TYPE", "DATA", "POLICY" };
 	struct table *t = NULL;
 	bool policy = false;
 	json_t *rs, *rec, *recs;
-	char ttl[32], pol[256];
+	char ttl[32], pol[1024];
 	size_t i, j;
 	int ret = -ENOMEM;
 
@@ -83,7 +95,7 @@ static int rrset_print_table(const json_t *rrsets)
 		const char *type = json_string_value(json_object_get(rs, "type"));
 
 		api_field(rs, "ttl", ttl, sizeof(ttl));
-		api_field(rs, "policy", pol, sizeof(pol));
+		steering_summary(json_object_get(rs, "policy"), full, pol, sizeof(pol));
 		recs = json_object_get(rs, "records");
 		json_array_foreach(recs, j, rec) {
 			if (table_row(t, name, ttl, type, json_string_value(rec), pol))
@@ -101,7 +113,7 @@ out:
 
 static int rrset_print_page(const json_t *page)
 {
-	return rrset_print_table(json_object_get(page, "rrsets"));
+	return rrset_print_table(json_object_get(page, "rrsets"), false);
 }
 
 static int rrset_print_one(const json_t *rs)
@@ -111,7 +123,7 @@ static int rrset_print_one(const json_t *rs)
 
 	if (!one)
 		return -ENOMEM;
-	ret = rrset_print_table(one);
+	ret = rrset_print_table(one, true);
 	json_decref(one);
 	return ret;
 }
@@ -206,22 +218,37 @@ static int rrset_delete(int argc, char **argv)
 
 /*
  * The options and operands of the commands that write records:
- * ZONE NAME TYPE RDATA... [--ttl N]. Fills spec (records point into argv);
- * returns NSCTL_EXIT_OK, or the exit code to end with (help, bad usage).
+ * ZONE NAME TYPE RDATA... [--ttl N], and for set (steer non-NULL) the steering
+ * flags. Fills spec (records point into argv); returns NSCTL_EXIT_OK, or the
+ * exit code to end with (help, bad usage).
  */
 static int rrset_parse_write(int argc, char **argv, bool ttl_ok, int min_records,
-			     struct rrset_spec *spec, char *type, size_t tlen, bool *done)
+			     struct rrset_spec *spec, char *type, size_t tlen,
+			     struct steering_flags *steer, bool *done)
 {
 	static const struct option opts[] = {
+		{ "ttl",		required_argument,	NULL, 't' },
+		{ "weights",		required_argument,	NULL, OPT_WEIGHTS },
+		{ "healthchecks",	required_argument,	NULL, OPT_HEALTHCHECKS },
+		{ "failover",		required_argument,	NULL, OPT_FAILOVER },
+		{ "multivalue",		no_argument,		NULL, OPT_MULTIVALUE },
+		{ "geo",		required_argument,	NULL, OPT_GEO },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* Without steering, only --ttl: the others are unknown options. */
+	static const struct option plain_opts[] = {
 		{ "ttl", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char **once = NULL, *flag = NULL;
 	int c, n;
 
 	*done = false;
 	memset(spec, 0, sizeof(*spec));
 	spec->ttl = -1;
-	while ((c = cli_getopt(argc, argv, "t:", opts)) != -1) {
+	if (steer)
+		memset(steer, 0, sizeof(*steer));
+	while ((c = cli_getopt(argc, argv, "t:", steer ? opts : plain_opts)) != -1) {
 		switch (c) {
 		case 't':
 			if (!ttl_ok)
@@ -229,13 +256,38 @@ static int rrset_parse_write(int argc, char **argv, bool ttl_ok, int min_records
 			if (cli_parse_long(optarg, 0, RRSET_TTL_MAX, &spec->ttl))
 				return cli_bad_usage("--ttl: '%s' is not a TTL (0-%ld seconds)",
 						     optarg, RRSET_TTL_MAX);
+			continue;
+		case OPT_WEIGHTS:
+			once = &steer->weights;
+			flag = "--weights";
 			break;
+		case OPT_HEALTHCHECKS:
+			once = &steer->healthchecks;
+			flag = "--healthchecks";
+			break;
+		case OPT_FAILOVER:
+			once = &steer->failover;
+			flag = "--failover";
+			break;
+		case OPT_MULTIVALUE:
+			steer->multivalue = true;
+			continue;
+		case OPT_GEO:
+			if (steer->ngeo > STEERING_GEO_MAX)
+				return cli_bad_usage("--geo: at most %d rules and a default",
+						     STEERING_GEO_MAX);
+			steer->geo[steer->ngeo++] = optarg;
+			continue;
 		case CLI_HELP:
 			*done = true;
 			return cli_help();
 		default:
 			return cli_bad_usage(NULL);
 		}
+		/* A per-record list, given once: a second one is a mistake, not an edit. */
+		if (*once)
+			return cli_bad_usage("%s given twice", flag);
+		*once = optarg;
 	}
 	if (!cli_operands(argc, argv, 3 + min_records, 3 + RRSET_MAX_RECORDS))
 		return NSCTL_EXIT_USAGE;
@@ -254,27 +306,40 @@ static int rrset_parse_write(int argc, char **argv, bool ttl_ok, int min_records
 static int rrset_print_set(const json_t *rs)
 {
 	size_t n = json_array_size(json_object_get(rs, "records"));
-	char ttl[32];
+	const json_t *policy = json_object_get(rs, "policy");
+	char ttl[32], pol[1024];
 
-	printf("%s %s set: %zu record%s, ttl %s\n",
+	printf("%s %s set: %zu record%s, ttl %s",
 	       json_string_value(json_object_get(rs, "name")) ?: "?",
 	       json_string_value(json_object_get(rs, "type")) ?: "?", n, n == 1 ? "" : "s",
 	       api_field(rs, "ttl", ttl, sizeof(ttl)));
+	if (json_is_object(policy))
+		printf(", policy: %s", steering_summary(policy, false, pol, sizeof(pol)));
+	putchar('\n');
 	return 0;
 }
 
 static int rrset_set(int argc, char **argv)
 {
+	struct steering_flags steer;
 	struct rrset_spec spec;
 	struct api_reply r;
-	char type[24], serial[32], *path = NULL;
-	json_t *body = NULL;
+	char type[24], serial[32], err[256], *path = NULL;
+	json_t *body = NULL, *policy = NULL;
 	bool done;
 	int ret;
 
-	ret = rrset_parse_write(argc, argv, true, 1, &spec, type, sizeof(type), &done);
+	ret = rrset_parse_write(argc, argv, true, 1, &spec, type, sizeof(type), &steer, &done);
 	if (ret || done)
 		return ret;
+	if (steering_given(&steer) && strcmp(type, "A") && strcmp(type, "AAAA"))
+		return cli_bad_usage("traffic steering is for A and AAAA RRsets, not %s", type);
+	ret = steering_build(&steer, spec.nrecords, &policy, err, sizeof(err));
+	if (ret == -EINVAL)
+		return cli_bad_usage("%s", err);
+	if (ret)
+		return rrset_nomem();
+	spec.policy = policy;
 	body = rrset_json(&spec, NULL);
 	path = api_path("/v1/zones/%s/rrsets/%s/%s", argv[optind], spec.name, spec.type);
 	if (!body || !path) {
@@ -289,6 +354,7 @@ static int rrset_set(int argc, char **argv)
 		printf("zone %s: serial %s\n", argv[optind], serial);
 	api_reply_free(&r);
 out:
+	json_decref(policy);
 	json_decref(body);
 	free(path);
 	return ret;
@@ -334,7 +400,7 @@ static int rrset_change(int argc, char **argv, const char *op)
 	int ret;
 
 	ret = rrset_parse_write(argc, argv, !strcmp(op, "add"), 1, &spec, type, sizeof(type),
-				&done);
+				NULL, &done);
 	if (ret || done)
 		return ret;
 	change = rrset_json(&spec, op);
@@ -406,9 +472,23 @@ static const struct cli_cmd rrset_cmds[] = {
 	  "  --name NAME          only this owner\n"
 	  "  --type TYPE          only this type\n" },
 	{ "get", rrset_get, "ZONE NAME TYPE", "one RRset", NULL },
-	{ "set", rrset_set, "ZONE NAME TYPE RDATA... [--ttl SECONDS]",
-	  "create or replace an RRset with exactly these records",
-	  "  --ttl SECONDS        its TTL (default: the server's, 3600)\n\n" RRSET_WRITE_HELP },
+	{ "set", rrset_set, "ZONE NAME TYPE RDATA... [--ttl SECONDS] [STEERING OPTIONS]",
+	  "create or replace an RRset with exactly these records (and steering policy)",
+	  "  --ttl SECONDS        its TTL (default: the server's, 3600)\n\n"
+	  "Traffic steering (A and AAAA, at most 16 records; lists have one entry per\n"
+	  "record, in the order of the records):\n"
+	  "  --weights 70,30      answer one record, chosen with probability weight/sum\n"
+	  "                       (0: never)\n"
+	  "  --healthchecks web1,-  leave a record out while its check is down (-: none)\n"
+	  "  --failover primary,secondary  secondaries answer only while no primary is\n"
+	  "                       healthy\n"
+	  "  --multivalue         answer up to 8 healthy records, shuffled\n"
+	  "  --geo continent:EU+AS=ADDR[,ADDR...]   a rule, by client location; repeat,\n"
+	  "  --geo country:GB+DE=ADDR[,ADDR...]     most specific wins: cidr, then\n"
+	  "  --geo cidr:198.18.1.0/24+2001:db8::/48=ADDR[,ADDR...]   country, then\n"
+	  "  --geo default=ADDR[,ADDR...]           continent, else default\n"
+	  "Without these options the RRset has no policy (a plain RRset).\n\n"
+	  RRSET_WRITE_HELP },
 	{ "add", rrset_add, "ZONE NAME TYPE RDATA... [--ttl SECONDS]",
 	  "add records to an RRset, creating it if needed",
 	  "  --ttl SECONDS        set its TTL too\n\n" RRSET_WRITE_HELP },

@@ -14,6 +14,7 @@ struct rrset_spec {
 	long		ttl;		/* -1: not given, the server's default */
 	char *const	*records;	/* presentation-format RDATA, one record each */
 	int		nrecords;
+	const json_t	*policy;	/* the "policy" member, NULL: none sent */
 };
 
 #define RRSET_TTL_MAX	2147483647L	/* RFC 2181 section 8 */
@@ -21,7 +22,7 @@ struct rrset_spec {
 
 /*
  * The JSON for an RRset: op NULL gives the body of PUT .../rrsets/NAME/TYPE
- * ({"ttl", "records"}); an op ("replace", "add", "remove", "delete") gives one
+ * ({"ttl", "records", "policy"}); an op ("replace", "add", "remove", "delete") gives one
  * change of a PATCH ({"op", "name", "type", ...}). NULL when out of memory or
  * a record is not UTF-8.
  */

@@ -362,11 +362,12 @@ struct reply {
 	uint16_t	opt_udp;
 	uint16_t	ext_rcode;	/* 12 bits, the OPT's part included */
 	bool		has_nsid;
+	bool		has_ecs;
 };
 
 /* RFC 6891 §6.1.2: options must fill the RDATA exactly. */
 static void check_opt_rdata(const uint8_t *p, uint16_t rdlen, const struct engine *e,
-			    struct reply *r)
+			    const struct dns_query *q, struct reply *r)
 {
 	uint16_t code, olen, pos = 0;
 
@@ -379,6 +380,14 @@ static void check_opt_rdata(const uint8_t *p, uint16_t rdlen, const struct engin
 			CHECK(e == engines[0] && olen == strlen(nsid128) &&
 			      !memcmp(p + pos + 4, nsid128, olen));
 			r->has_nsid = true;
+		} else if (code == DNS_EDNS_OPT_ECS) {
+			/* RFC 7871 §7.2.1: the query's option echoed; no zone
+			 * here is steered, so the scope is 0. */
+			CHECK(q->has_ecs && !r->has_ecs && olen == 4 + (q->ecs_source + 7) / 8);
+			CHECK(dns_get16(p + pos + 4) == q->ecs_family);
+			CHECK(p[pos + 6] == q->ecs_source && p[pos + 7] == 0);
+			CHECK(!memcmp(p + pos + 8, q->ecs_addr, olen - 4));
+			r->has_ecs = true;
 		} else {
 			CHECK(code == DNS_EDNS_OPT_EDE && olen == 2 &&
 			      dns_get16(p + pos + 4) == DNS_EDE_NOT_AUTHORITATIVE);
@@ -435,7 +444,7 @@ static void parse_reply(const uint8_t *m, size_t len, const uint8_t *query,
 			r->has_opt = true;
 			r->opt_udp = rclass;
 			r->ext_rcode = (ttl >> 24) << 4;
-			check_opt_rdata(m + pos, rdlen, e, r);
+			check_opt_rdata(m + pos, rdlen, e, q, r);
 		} else {
 			CHECK(rclass == DNS_CLASS_IN || rclass == DNS_CLASS_CH);
 			CHECK(ttl <= 0x7fffffffu);
@@ -492,7 +501,7 @@ static void check_reply(const struct run *run, const struct engine *e, const uin
 	if (es == ENGINE_FAIL) {
 		/* Only a buffer too small for header, question and OPT. */
 		CHECK(run->small && cap < DNS_HDR_LEN + (size_t)q->question_len + DNS_OPT_FIXED_LEN +
-		      4 + ENGINE_NSID_MAX);
+		      4 + ENGINE_NSID_MAX + (q->has_ecs ? DNS_ECS_OPT_MAX : 0));
 		return;
 	}
 	CHECK(len <= cap);

@@ -24,8 +24,9 @@ struct api_config {
 	struct store		*store;
 	struct zone_admin	*za;
 	const struct zone_store	*zs;
-	const struct map_sync	*ms;		/* may be NULL */
+	struct map_sync		*ms;		/* may be NULL */
 	int			counters_fd;	/* the fast path's, or -1 */
+	const struct fp_health	*health_bits;	/* for the fail-open gauge; may be NULL */
 };
 
 struct api;

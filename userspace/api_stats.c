@@ -64,6 +64,7 @@ int api_metrics_get(struct api_req *r)
 		.zones = cfg->zs ? zone_store_count(cfg->zs) : 0,
 		.map_entries = cfg->ms ? map_sync_count(cfg->ms) : 0,
 		.counters_fd = cfg->counters_fd,
+		.fail_open_regions = cfg->ms ? map_sync_fail_open(cfg->ms, cfg->health_bits) : 0,
 	};
 	char *text;
 	size_t len;

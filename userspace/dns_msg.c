@@ -43,6 +43,39 @@ int dns_msg_skip_name(const uint8_t *msg, size_t len, size_t *pos)
 	}
 }
 
+/*
+ * RFC 7871 §6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH, then just
+ * the bytes the source prefix covers, bits past it zero. A query's SCOPE
+ * must be 0. Anything else is FORMERR (§7.1.1), as is a second option.
+ */
+static int parse_ecs(const uint8_t *p, uint16_t olen, struct dns_query *q)
+{
+	uint16_t family;
+	uint8_t source, bytes, max;
+
+	if (q->has_ecs || olen < 4)
+		return -EBADMSG;
+	family = dns_get16(p);
+	source = p[2];
+	if (family == DNS_ECS_FAMILY_IP4)
+		max = 32;
+	else if (family == DNS_ECS_FAMILY_IP6)
+		max = 128;
+	else
+		return -EBADMSG;
+	bytes = (source + 7) / 8;
+	if (source > max || p[3] != 0 || olen - 4 != bytes)
+		return -EBADMSG;
+	if ((source & 7) && (p[4 + bytes - 1] & (0xff >> (source & 7))))
+		return -EBADMSG;
+	memset(q->ecs_addr, 0, sizeof(q->ecs_addr));
+	memcpy(q->ecs_addr, p + 4, bytes);
+	q->ecs_family = family;
+	q->ecs_source = source;
+	q->has_ecs = true;
+	return 0;
+}
+
 /* RFC 6891 §6.1.2: options are (code, length, data) runs that fill RDATA exactly. */
 static int parse_opt_options(const uint8_t *p, size_t rdlen, struct dns_query *q)
 {
@@ -61,6 +94,8 @@ static int parse_opt_options(const uint8_t *p, size_t rdlen, struct dns_query *q
 			q->opt_nsid = true;
 		else if (code == DNS_EDNS_OPT_COOKIE)
 			q->opt_cookie = true;
+		else if (code == DNS_EDNS_OPT_ECS && parse_ecs(p + pos, olen, q))
+			return -EBADMSG;
 		pos += olen;
 	}
 	return 0;
@@ -107,6 +142,7 @@ enum dns_query_status dns_query_parse(const uint8_t *pkt, size_t len, struct dns
 	q->has_opt = false;
 	q->opt_nsid = false;
 	q->opt_cookie = false;
+	q->has_ecs = false;
 	q->edns_version = 0;
 	q->edns_udp_size = 0;
 	q->edns_flags = 0;

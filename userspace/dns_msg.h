@@ -44,9 +44,13 @@ enum dns_section { DNS_SEC_ANSWER, DNS_SEC_AUTHORITY, DNS_SEC_ADDITIONAL, DNS_SE
 
 #define DNS_EDNS_DO		0x8000
 #define DNS_EDNS_OPT_NSID	3	/* RFC 5001 */
+#define DNS_EDNS_OPT_ECS	8	/* RFC 7871 client subnet */
 #define DNS_EDNS_OPT_COOKIE	10	/* RFC 7873 */
 #define DNS_EDNS_OPT_EDE	15	/* RFC 8914 extended DNS error */
 #define DNS_EDE_NOT_AUTHORITATIVE 20
+#define DNS_ECS_FAMILY_IP4	1
+#define DNS_ECS_FAMILY_IP6	2
+#define DNS_ECS_OPT_MAX		(4 + 4 + 16)	/* the whole option: code, length, data */
 
 enum dns_query_status {
 	DNS_QUERY_OK,
@@ -74,6 +78,11 @@ struct dns_query {
 	uint8_t		edns_version;
 	uint16_t	edns_udp_size;
 	uint16_t	edns_flags;		/* DO and the Z bits */
+	/* EDNS Client Subnet (RFC 7871), well-formed, valid when has_ecs */
+	bool		has_ecs;
+	uint8_t		ecs_source;		/* SOURCE PREFIX-LENGTH */
+	uint16_t	ecs_family;		/* DNS_ECS_FAMILY_IP4 or _IP6 */
+	uint8_t		ecs_addr[16];		/* the prefix, zero beyond it */
 };
 
 static inline unsigned int dns_query_opcode(const struct dns_query *q)
@@ -83,7 +92,8 @@ static inline unsigned int dns_query_opcode(const struct dns_query *q)
 
 /* Parses a query: header, one question (uncompressed name), the answer and
  * authority sections skipped but checked, and the additional section for one
- * OPT. Two OPTs, an OPT outside the additional section, a malformed record or
+ * OPT. Two OPTs, an OPT outside the additional section, a malformed record,
+ * a malformed or repeated client subnet option (RFC 7871 §6, §7.1.1) or
  * trailing bytes give DNS_QUERY_FORMERR. */
 enum dns_query_status dns_query_parse(const uint8_t *pkt, size_t len, struct dns_query *q);
 

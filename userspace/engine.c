@@ -4,8 +4,11 @@
  * minimal ANY (RFC 8482), NSID (RFC 5001) and CHAOS identification. The same code
  * computes the answers the XDP fast path serves, so the two cannot disagree. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <urcu.h>
@@ -13,16 +16,21 @@
 #include "dns_msg.h"
 #include "dns_rdata.h"
 #include "engine.h"
-#include "metrics.h"
 #include "fastpath.h"
+#include "fp_policy.h"
+#include "metrics.h"
+#include "policy.h"
 
 #define CHAIN_MAX	8	/* CNAME and DNAME hops followed in one answer */
 #define ADD_MAX		16	/* names whose addresses go into the additional section */
 
 struct engine {
 	const struct zone_store	*zs;
+	const struct geo	*geo;
+	const struct fp_health	*health;
 	uint16_t		udp_max;
 	bool			no_chaos;
+	bool			fastpath;	/* steered RRsets whole, for the fast path's maps */
 	uint16_t		nsid_optlen;
 	uint16_t		id_rdlen;
 	uint16_t		ver_rdlen;
@@ -34,10 +42,12 @@ struct engine {
 /* One answer in progress; lives on the stack, nothing is allocated. */
 struct answer {
 	const struct engine	*e;
+	const struct engine_query_params *p;
 	const struct dns_query	*q;
 	const struct zone	*z;
 	struct dns_resp		r;
 	bool			tc;
+	uint8_t			ecs_scope;	/* RFC 7871 §7.2.1: what the answer depends on */
 	int			nadd;
 	const struct zone_node	*added[ADD_MAX];	/* additional owners written */
 	/* Names synthesized from DNAMEs or copied for lookups: compression
@@ -93,6 +103,8 @@ static int engine_setup(struct engine *e, const struct zone_store *zs,
 	if (e->udp_max < DNS_UDP_MIN)
 		e->udp_max = DNS_UDP_MIN;
 	e->no_chaos = cfg && cfg->no_chaos;
+	e->geo = cfg ? cfg->geo : NULL;
+	e->health = cfg ? cfg->health : NULL;
 	if (cfg && cfg->nsid) {
 		len = strlen(cfg->nsid);
 		if (len > ENGINE_NSID_MAX)
@@ -153,6 +165,105 @@ static int put_rrset(struct answer *a, const uint8_t *owner, int owner_off,
 		if (dns_resp_put_rr(&a->r, owner, owner_off, set->type, DNS_CLASS_IN, ttl,
 				    rr->rdata, rr->rdlen, rr->comp, rr->ncomp,
 				    i == 0 ? name_off : NULL)) {
+			dns_resp_rollback(&a->r, &m);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+/* xorshift64* per thread, seeded from getrandom: a query costs no syscall and
+ * no shared cache line, and weights need no better than this. */
+static uint32_t engine_random(void)
+{
+	static __thread uint64_t state;
+	uint64_t x = state;
+
+	if (!x) {
+		if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != sizeof(x))
+			x = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&x;
+		x |= 1;
+	}
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	state = x;
+	return (x * 0x2545f4914f6cdd1dULL) >> 32;
+}
+
+/* The address steering decides by: the client subnet when the query sends
+ * one with a prefix (source 0 asks us not to use it, RFC 7871 §7.1.2), else
+ * the source address, IPv4-mapped ones as IPv4. */
+static bool client_addr(const struct answer *a, int *family, uint8_t *addr, bool *from_ecs)
+{
+	const struct sockaddr *sa = a->p ? a->p->remote : NULL;
+	const struct sockaddr_in6 *s6;
+
+	*from_ecs = a->q->has_ecs && a->q->ecs_source;
+	if (*from_ecs) {
+		*family = a->q->ecs_family == DNS_ECS_FAMILY_IP4 ? AF_INET : AF_INET6;
+		memcpy(addr, a->q->ecs_addr, 16);
+		return true;
+	}
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET && a->p->remote_len >= sizeof(struct sockaddr_in)) {
+		*family = AF_INET;
+		memcpy(addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6 || a->p->remote_len < sizeof(struct sockaddr_in6))
+		return false;
+	s6 = (const struct sockaddr_in6 *)sa;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		*family = AF_INET;
+		memcpy(addr, s6->sin6_addr.s6_addr + 12, 4);
+	} else {
+		*family = AF_INET6;
+		memcpy(addr, s6->sin6_addr.s6_addr, 16);
+	}
+	return true;
+}
+
+/*
+ * A steered RRset: the records fp_policy_select picks for this client, in its
+ * order, the same function and inputs the fast path uses. Whole or nothing,
+ * as put_rrset. For the fast path's maps every record goes, in order: the
+ * program picks among them itself.
+ */
+static int put_steered(struct answer *a, const uint8_t *owner, int owner_off,
+		       const struct zone_rrset *set)
+{
+	static const struct fp_health all_up;
+	const struct policy *pol = set->policy;
+	uint8_t order[FP_POLICY_RECORDS_MAX], addr[16], scope = 0;
+	struct dns_resp_mark m;
+	const struct zone_rr *rr;
+	uint32_t region = 0, n, i;
+	int family, fail_open = 0;
+	bool from_ecs;
+
+	if (a->e->fastpath || pol->fp.nrecords != set->count)
+		return put_rrset(a, owner, owner_off, set, UINT32_MAX, NULL);
+	if ((pol->fp.flags & FP_POLICY_F_GEO) && client_addr(a, &family, addr, &from_ecs)) {
+		region = policy_region(pol, a->e->geo, family, addr, &scope);
+		if (from_ecs)
+			a->ecs_scope = scope;
+	}
+	n = fp_policy_select(&pol->fp, region, a->e->health ? a->e->health : &all_up,
+			     engine_random(), order, &fail_open);
+	for (i = 0; i < n; i++)
+		if (order[i] >= set->count)
+			n = 0;
+	if (!n)	/* a broken policy: better every record than none */
+		return put_rrset(a, owner, owner_off, set, UINT32_MAX, NULL);
+	if (fail_open)
+		metrics_policy_fail_open();
+	m = dns_resp_mark(&a->r);
+	for (i = 0; i < n; i++) {
+		rr = &set->rrs[order[i]];
+		if (dns_resp_put_rr(&a->r, owner, owner_off, set->type, DNS_CLASS_IN, rr->ttl,
+				    rr->rdata, rr->rdlen, rr->comp, rr->ncomp, NULL)) {
 			dns_resp_rollback(&a->r, &m);
 			return -ENOSPC;
 		}
@@ -372,7 +483,8 @@ static void answer_zone(struct answer *a)
 			put_negative_soa(a);	/* NODATA (RFC 2308 §2.2) */
 			return;
 		}
-		if (put_rrset(a, name, owner_off, set, UINT32_MAX, NULL)) {
+		if (set->policy ? put_steered(a, name, owner_off, set) :
+		    put_rrset(a, name, owner_off, set, UINT32_MAX, NULL)) {
 			a->tc = true;
 			return;
 		}
@@ -483,8 +595,8 @@ static enum engine_state answer_query(const struct engine *e,
 	size_t limit, optlen = 0;
 	static const uint8_t ede_not_auth[] = { 0, DNS_EDNS_OPT_EDE, 0, 2,
 						0, DNS_EDE_NOT_AUTHORITATIVE };
-	uint8_t opts[sizeof(e->nsid_opt) + sizeof(ede_not_auth)];
-	uint16_t opt_flags;
+	uint8_t opts[sizeof(e->nsid_opt) + sizeof(ede_not_auth) + DNS_ECS_OPT_MAX];
+	uint16_t opt_flags, ecs_len = 0;
 	bool locked = false, not_auth = false;
 
 	if (cap < DNS_HDR_LEN)
@@ -500,9 +612,11 @@ static enum engine_state answer_query(const struct engine *e,
 		return answer_error(e, &q, false, resp, limit, DNS_RCODE_FORMERR, resp_len);
 
 	a.e = e;
+	a.p = p;
 	a.q = &q;
 	a.z = NULL;
 	a.tc = false;
+	a.ecs_scope = 0;
 	a.nadd = 0;
 	a.nnames = 0;
 	if (dns_resp_init(&a.r, resp, limit, &q, true))
@@ -510,13 +624,17 @@ static enum engine_state answer_query(const struct engine *e,
 	if (q.has_opt) {
 		if (q.opt_nsid)
 			optlen = e->nsid_optlen;
-		if (dns_resp_reserve(&a.r, DNS_OPT_FIXED_LEN + optlen))
+		/* RFC 7871 §7.2.1: an ECS-aware server echoes the option. */
+		if (q.has_ecs)
+			ecs_len = 8 + (q.ecs_source + 7) / 8;
+		if (dns_resp_reserve(&a.r, DNS_OPT_FIXED_LEN + optlen + ecs_len))
 			return ENGINE_FAIL;
 	}
 
 	if (q.has_opt && q.edns_version != 0) {
 		dns_resp_set_rcode(&a.r, DNS_RCODE_BADVERS);	/* RFC 6891 §6.1.3 */
 		optlen = 0;
+		ecs_len = 0;
 	} else if (q.qclass == DNS_CLASS_CH) {
 		answer_chaos(&a);
 	} else if (q.qclass != DNS_CLASS_IN || q.qtype == DNS_TYPE_AXFR ||
@@ -548,6 +666,16 @@ static enum engine_state answer_query(const struct engine *e,
 			/* RFC 8914 §4.21: say why, as Knot does; the reply is tiny. */
 			memcpy(opts + optlen, ede_not_auth, sizeof(ede_not_auth));
 			optlen += sizeof(ede_not_auth);
+		}
+		if (ecs_len) {
+			/* FAMILY, SOURCE and ADDRESS as asked, SCOPE as answered. */
+			dns_put16(opts + optlen, DNS_EDNS_OPT_ECS);
+			dns_put16(opts + optlen + 2, ecs_len - 4);
+			dns_put16(opts + optlen + 4, q.ecs_family);
+			opts[optlen + 6] = q.ecs_source;
+			opts[optlen + 7] = a.ecs_scope;
+			memcpy(opts + optlen + 8, q.ecs_addr, ecs_len - 8);
+			optlen += ecs_len;
 		}
 		dns_resp_put_opt(&a.r, e->udp_max, opt_flags, opts, optlen);
 	}
@@ -602,6 +730,7 @@ int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx)
 	static const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_AAAA };
 	const struct engine_query_params p = { .proto = ENGINE_PROTO_TCP };
 	uint8_t query[DNS_HDR_LEN + DNS_NAME_MAX + 4];
+	const struct zone_rrset *set;
 	struct fastpath_entry fe;
 	const struct zone_node *n;
 	struct engine e;
@@ -614,6 +743,7 @@ int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx)
 	ret = engine_setup(&e, NULL, NULL);
 	if (ret)
 		return ret;
+	e.fastpath = true;
 	resp = malloc(DNS_TCP_MAX);
 	if (!resp)
 		return -ENOMEM;
@@ -626,7 +756,8 @@ int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx)
 		memcpy(query + DNS_HDR_LEN, n->name, n->name_len);
 		qlen = DNS_HDR_LEN + n->name_len + 4;
 		for (t = 0; t < 2 && !ret; t++) {
-			if (!zone_node_rrset(n, types[t]))
+			set = zone_node_rrset(n, types[t]);
+			if (!set)
 				continue;
 			dns_put16(query + DNS_HDR_LEN + n->name_len, types[t]);
 			dns_put16(query + DNS_HDR_LEN + n->name_len + 2, DNS_CLASS_IN);
@@ -636,6 +767,13 @@ int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx)
 			alen = fastpath_answer(resp, rlen, qlen, types[t], &ancount);
 			if (alen < 0)
 				continue;
+			/* Steered: every record, each the same size, so the program
+			 * finds record i at i * rr_len. */
+			if (set->policy && (ancount != set->count ||
+					    ancount != set->policy->fp.nrecords ||
+					    alen % ancount))
+				continue;
+			fe.policy = set->policy;
 			fe.qname = n->name;
 			fe.qname_len = n->name_len;
 			fe.qtype = types[t];

@@ -65,7 +65,9 @@ enum engine_state engine_answer(const struct engine *e, const struct engine_quer
  * the answer section that the engine itself sends for a query without EDNS,
  * when that reply is nothing but the RRset (NOERROR, AA=1, no authority or
  * additional records, every record owned by the qname with the qtype) and fits
- * FP_ANSWER_MAX. Returns 0, or the first non-zero cb return. */
+ * FP_ANSWER_MAX. A steered RRset comes whole, every record in order, with its
+ * policy: the fast path picks among them. Returns 0, or the first non-zero cb
+ * return. */
 int engine_fastpath_walk(const struct zone *z, fastpath_entry_cb cb, void *ctx);
 
 /* The same for every zone of zs, leaving out names that a more specific hosted

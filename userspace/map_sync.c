@@ -2,8 +2,12 @@
 /* Keeps the fast path's answer maps equal to the entries of the last full sync,
  * or zone by zone: a userspace set of installed keys tells commit what to
  * delete, remembers each value's hash so an unchanged answer costs no syscall,
- * and lists each zone's keys so one zone's change touches only its keys. */
+ * and lists each zone's keys so one zone's change touches only its keys.
+ * Steered answers also own a slot of the policies map and their CIDR and code
+ * rules. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,7 @@
 #include "fp_answer.h"
 #include "log.h"
 #include "map_sync.h"
+#include "policy.h"
 
 #define MS_BATCH	512	/* elements per batched syscall */
 #define MS_BUCKETS_MIN	1024
@@ -21,11 +26,30 @@
 
 struct ms_zone;
 
+/*
+ * One installed policy: its slot in the policies map, the value written there
+ * (for map_sync_fail_open) and the rule keys it added, to delete when it goes.
+ * A changed policy gets a new slot: the answer switches to it whole, and the
+ * old slot is cleared and reused only after no answer names it any more.
+ */
+struct ms_policy {
+	struct ms_policy	*next, *prev;
+	uint64_t		hash;		/* of fp and the keys, slot left out */
+	uint32_t		idx;
+	struct fp_policy	fp;
+	size_t			ncidr4, ncidr6, ncodes;
+	struct fp_cidr_v4_key	*cidr4;
+	struct fp_cidr_v6_key	*cidr6;
+	struct fp_code_key	*codes;
+	uint32_t		*cidr4_region, *cidr6_region, *code_region;
+};
+
 struct ms_entry {
 	struct ms_entry	*next;
 	uint64_t	hash;
 	uint64_t	val_hash;	/* 0: not known to be in the map, write it */
 	struct ms_zone	*zone;		/* the zone that installed it (zone syncs) */
+	struct ms_policy *pol;		/* a steered answer's policy */
 	struct ms_entry	*zprev, *znext;	/* its list */
 	uint32_t	gen;
 	uint16_t	qtype;
@@ -64,6 +88,15 @@ struct map_sync {
 	size_t		nzbuckets;
 	size_t		nzones;
 	struct ms_batch	batch[FP_TIERS];
+
+	/* Policy maps; -1 until map_sync_set_policy_maps. */
+	int		pol_fd, cidr4_fd, cidr6_fd, codes_fd;
+	uint32_t	*free_idx;	/* slots to reuse, a stack */
+	size_t		nfree;
+	uint32_t	next_idx;	/* slots never used start here */
+	struct ms_policy *retired;	/* to clear once the answers moved on */
+	pthread_mutex_t	lock;		/* pols against map_sync_fail_open */
+	struct ms_policy *pols;		/* installed */
 };
 
 /* FNV-1a, 64 bits; never 0, which means "unknown" for values. */
@@ -139,6 +172,8 @@ int map_sync_new(struct map_sync **out, const int *answer_fds)
 	ms = calloc(1, sizeof(*ms));
 	if (!ms)
 		return -ENOMEM;
+	ms->pol_fd = ms->cidr4_fd = ms->cidr6_fd = ms->codes_fd = -1;
+	pthread_mutex_init(&ms->lock, NULL);
 	ms->nbuckets = MS_BUCKETS_MIN;
 	ms->buckets = calloc(ms->nbuckets, sizeof(*ms->buckets));
 	if (!ms->buckets)
@@ -158,9 +193,23 @@ err:
 	return -ENOMEM;
 }
 
+static void pol_free(struct ms_policy *p)
+{
+	if (!p)
+		return;
+	free(p->cidr4);
+	free(p->cidr6);
+	free(p->codes);
+	free(p->cidr4_region);
+	free(p->cidr6_region);
+	free(p->code_region);
+	free(p);
+}
+
 void map_sync_free(struct map_sync *ms)
 {
 	struct ms_entry *e, *next;
+	struct ms_policy *p, *pn;
 	size_t i;
 
 	if (!ms)
@@ -168,9 +217,16 @@ void map_sync_free(struct map_sync *ms)
 	for (i = 0; ms->buckets && i < ms->nbuckets; i++) {
 		for (e = ms->buckets[i]; e; e = next) {
 			next = e->next;
+			pol_free(e->pol);
 			free(e);
 		}
 	}
+	for (p = ms->retired; p; p = pn) {
+		pn = p->next;
+		pol_free(p);
+	}
+	free(ms->free_idx);
+	pthread_mutex_destroy(&ms->lock);
 	for (i = 0; i < FP_TIERS; i++) {
 		free(ms->batch[i].keys);
 		free(ms->batch[i].vals);
@@ -276,9 +332,228 @@ void map_sync_begin(struct map_sync *ms)
 	ms->gen++;
 }
 
+/*
+ * The policy of a steered entry as the maps take it, its slot not chosen yet:
+ * rr_len and each record's checksum come from the encoded answer, the rule
+ * keys from the compiled rules. -EINVAL when the records do not line up.
+ */
+static int pol_build(const struct fastpath_entry *e, struct ms_policy **out)
+{
+	const struct policy *pol = e->policy;
+	struct ms_policy *p;
+	size_t i, n4 = 0, n6 = 0, rr_len;
+	uint64_t h;
+
+	*out = NULL;
+	if (!e->ancount || e->ancount != pol->fp.nrecords || e->ancount > FP_POLICY_RECORDS_MAX ||
+	    e->answer_len % e->ancount)
+		return -EINVAL;
+	rr_len = e->answer_len / e->ancount;
+	if (rr_len > UINT8_MAX || (rr_len & 1))
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->fp = pol->fp;
+	p->fp.rr_len = rr_len;
+	memset(p->fp.csum, 0, sizeof(p->fp.csum));
+	for (i = 0; i < e->ancount; i++)
+		p->fp.csum[i] = fp_csum16(e->answer + i * rr_len, rr_len);
+
+	for (i = 0; i < pol->ncidrs; i++) {
+		if (pol->cidrs[i].family == AF_INET)
+			n4++;
+		else
+			n6++;
+	}
+	p->cidr4 = calloc(n4 ?: 1, sizeof(*p->cidr4));
+	p->cidr4_region = calloc(n4 ?: 1, sizeof(uint32_t));
+	p->cidr6 = calloc(n6 ?: 1, sizeof(*p->cidr6));
+	p->cidr6_region = calloc(n6 ?: 1, sizeof(uint32_t));
+	p->codes = calloc(pol->ncodes ?: 1, sizeof(*p->codes));
+	p->code_region = calloc(pol->ncodes ?: 1, sizeof(uint32_t));
+	if (!p->cidr4 || !p->cidr4_region || !p->cidr6 || !p->cidr6_region || !p->codes ||
+	    !p->code_region) {
+		pol_free(p);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pol->ncidrs; i++) {
+		const struct policy_cidr *c = &pol->cidrs[i];
+
+		if (c->family == AF_INET) {
+			p->cidr4[p->ncidr4].prefixlen = 32 + (c->len > 32 ? 32 : c->len);
+			memcpy(p->cidr4[p->ncidr4].addr, c->addr, 4);
+			p->cidr4_region[p->ncidr4++] = c->region;
+		} else {
+			p->cidr6[p->ncidr6].prefixlen = 32 + (c->len > 128 ? 128 : c->len);
+			memcpy(p->cidr6[p->ncidr6].addr, c->addr, 16);
+			p->cidr6_region[p->ncidr6++] = c->region;
+		}
+	}
+	for (i = 0; i < pol->ncodes; i++) {
+		p->codes[i].kind = pol->codes[i].kind;
+		memcpy(p->codes[i].code, pol->codes[i].code, 2);
+		p->code_region[i] = pol->codes[i].region;
+	}
+	p->ncodes = pol->ncodes;
+
+	h = fnv1a(0xcbf29ce484222325ULL, &p->fp, sizeof(p->fp));
+	h = fnv1a(h, p->cidr4, p->ncidr4 * sizeof(*p->cidr4));
+	h = fnv1a(h, p->cidr4_region, p->ncidr4 * sizeof(uint32_t));
+	h = fnv1a(h, &p->ncidr4, sizeof(p->ncidr4));
+	h = fnv1a(h, p->cidr6, p->ncidr6 * sizeof(*p->cidr6));
+	h = fnv1a(h, p->cidr6_region, p->ncidr6 * sizeof(uint32_t));
+	h = fnv1a(h, &p->ncidr6, sizeof(p->ncidr6));
+	h = fnv1a(h, p->codes, p->ncodes * sizeof(*p->codes));
+	h = fnv1a(h, p->code_region, p->ncodes * sizeof(uint32_t));
+	p->hash = h;
+	*out = p;
+	return 0;
+}
+
+/* Deletes a policy's rule keys (a missing one is fine); the first error. */
+static int pol_delete_keys(struct map_sync *ms, const struct ms_policy *p, size_t n4, size_t n6,
+			   size_t nc)
+{
+	int err = 0;
+	size_t i;
+
+	for (i = 0; i < n4; i++)
+		if (bpf_map_delete_elem(ms->cidr4_fd, &p->cidr4[i]) && errno != ENOENT && !err)
+			err = -errno;
+	for (i = 0; i < n6; i++)
+		if (bpf_map_delete_elem(ms->cidr6_fd, &p->cidr6[i]) && errno != ENOENT && !err)
+			err = -errno;
+	for (i = 0; i < nc; i++)
+		if (bpf_map_delete_elem(ms->codes_fd, &p->codes[i]) && errno != ENOENT && !err)
+			err = -errno;
+	if (err)
+		log_warn("policy maps: delete the rules of policy %u: %s", p->idx, strerror(-err));
+	return err;
+}
+
+/* Takes a slot and writes the rules, then the policy: nothing names the slot
+ * yet, so the order only matters against a failure halfway. */
+static int pol_install(struct map_sync *ms, struct ms_policy *p)
+{
+	size_t i, n4 = 0, n6 = 0, nc = 0;
+	int err = 0;
+
+	if (ms->nfree)
+		p->idx = ms->free_idx[--ms->nfree];
+	else if (ms->next_idx < FP_POLICIES_MAX)
+		p->idx = ms->next_idx++;
+	else
+		return -ENOSPC;
+	for (i = 0; i < p->ncidr4; i++)
+		p->cidr4[i].policy = htonl(p->idx);
+	for (i = 0; i < p->ncidr6; i++)
+		p->cidr6[i].policy = htonl(p->idx);
+	for (i = 0; i < p->ncodes; i++)
+		p->codes[i].policy = p->idx;
+
+	for (; n4 < p->ncidr4; n4++)
+		if (bpf_map_update_elem(ms->cidr4_fd, &p->cidr4[n4], &p->cidr4_region[n4], BPF_ANY))
+			goto fail;
+	for (; n6 < p->ncidr6; n6++)
+		if (bpf_map_update_elem(ms->cidr6_fd, &p->cidr6[n6], &p->cidr6_region[n6], BPF_ANY))
+			goto fail;
+	for (; nc < p->ncodes; nc++)
+		if (bpf_map_update_elem(ms->codes_fd, &p->codes[nc], &p->code_region[nc], BPF_ANY))
+			goto fail;
+	if (bpf_map_update_elem(ms->pol_fd, &p->idx, &p->fp, BPF_ANY))
+		goto fail;
+
+	pthread_mutex_lock(&ms->lock);
+	p->prev = NULL;
+	p->next = ms->pols;
+	if (ms->pols)
+		ms->pols->prev = p;
+	ms->pols = p;
+	pthread_mutex_unlock(&ms->lock);
+	return 0;
+fail:
+	err = -errno;
+	log_warn("policy maps: install policy %u: %s", p->idx, strerror(-err));
+	pol_delete_keys(ms, p, n4, n6, nc);
+	ms->free_idx[ms->nfree++] = p->idx;
+	return err;
+}
+
+/* No answer will name p once the pending map writes are done: its rules go
+ * and its slot is reused after them (ms_reap). */
+static void pol_retire(struct map_sync *ms, struct ms_policy *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&ms->lock);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		ms->pols = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	pthread_mutex_unlock(&ms->lock);
+	p->prev = NULL;
+	p->next = ms->retired;
+	ms->retired = p;
+}
+
+/* After the answers that named them were rewritten or deleted. */
+static void ms_reap(struct map_sync *ms)
+{
+	struct ms_policy *p, *next;
+
+	for (p = ms->retired; p; p = next) {
+		next = p->next;
+		pol_delete_keys(ms, p, p->ncidr4, p->ncidr6, p->ncodes);
+		ms->free_idx[ms->nfree++] = p->idx;
+		pol_free(p);
+	}
+	ms->retired = NULL;
+}
+
+void map_sync_set_policy_maps(struct map_sync *ms, int policies_fd, int cidr4_fd, int cidr6_fd,
+			      int codes_fd)
+{
+	if (!ms->free_idx) {
+		ms->free_idx = calloc(FP_POLICIES_MAX, sizeof(*ms->free_idx));
+		if (!ms->free_idx) {
+			log_err("policy maps: out of memory; steered answers stay with the engine");
+			return;
+		}
+	}
+	ms->pol_fd = policies_fd;
+	ms->cidr4_fd = cidr4_fd;
+	ms->cidr6_fd = cidr6_fd;
+	ms->codes_fd = codes_fd;
+}
+
+unsigned long map_sync_fail_open(struct map_sync *ms, const struct fp_health *h)
+{
+	uint8_t order[FP_POLICY_RECORDS_MAX];
+	const struct ms_policy *p;
+	unsigned long n = 0;
+	uint32_t r;
+	int fail_open;
+
+	if (!ms || !h)
+		return 0;
+	pthread_mutex_lock(&ms->lock);
+	for (p = ms->pols; p; p = p->next) {
+		for (r = 0; r < p->fp.nregions && r < FP_POLICY_REGIONS_MAX; r++) {
+			fp_policy_select(&p->fp, r, h, 0, order, &fail_open);
+			n += fail_open;
+		}
+	}
+	pthread_mutex_unlock(&ms->lock);
+	return n;
+}
+
 /* Installs one entry; for a zone sync, z is the zone whose walk produced it. */
 static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms_zone *z)
 {
+	struct ms_policy *pol = NULL, *newpol = NULL;
 	struct fp_answer_key key;
 	struct fp_answer val;
 	struct ms_entry **pp, *ent;
@@ -286,6 +561,10 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	uint64_t h, vh;
 	int tier, err;
 
+	/* Without the policy maps the program could not steer: the engine
+	 * answers, and an older value goes at commit. */
+	if (e->policy && ms->pol_fd < 0)
+		return 0;
 	tier = fp_key_build(&key, e->qname, e->qname_len, e->qtype);
 	if (tier < 0 || tier >= FP_TIERS) {
 		log_warn("answers map: bad entry name (qtype %u): %s", e->qtype,
@@ -293,7 +572,8 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 		return 0;
 	}
 	err = fp_answer_build(&val, e->answer, e->answer_len, e->ancount,
-			      e->pass_do ? FP_ANSWER_F_PASS_DO : 0);
+			      (e->pass_do ? FP_ANSWER_F_PASS_DO : 0) |
+			      (e->policy ? FP_ANSWER_F_POLICY : 0));
 	if (err) {
 		/* Too big for the fast path: the engine answers it, and commit
 		 * removes an older value that may still be installed. */
@@ -301,20 +581,47 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 			  e->answer_len, strerror(-err));
 		return 0;
 	}
+	if (e->policy) {
+		err = pol_build(e, &pol);
+		if (err == -EINVAL) {
+			log_warn("policy maps: records of a steered entry (qtype %u) do not line "
+				 "up; the engine answers it", e->qtype);
+			return 0;
+		}
+		if (err)
+			return err;
+	}
 
 	h = key_hash(e->qname, e->qname_len, e->qtype);
-	vh = val_hash(&val);
 	pp = ms_find(ms, h, e->qname, e->qname_len, e->qtype);
 	ent = *pp;
 	if (ent && z && ent->zone != z) {
 		/* Served by the longest origin, as zone_store_find picks it. */
-		if (ent->zone && ent->zone->origin_len > z->origin_len)
+		if (ent->zone && ent->zone->origin_len > z->origin_len) {
+			pol_free(pol);
 			return 0;
+		}
 		zone_list_del(ent);
 		zone_list_add(z, ent);
 	}
+	if (pol) {
+		if (ent && ent->pol && ent->pol->hash == pol->hash) {
+			/* Unchanged: the slot stays. */
+			val.policy = ent->pol->idx;
+			pol_free(pol);
+		} else {
+			err = pol_install(ms, pol);
+			if (err) {
+				pol_free(pol);
+				return err;
+			}
+			newpol = pol;
+			val.policy = pol->idx;
+		}
+	}
 	if (ent)
 		ent->stale = 0;
+	vh = val_hash(&val);
 	if (ent && ent->val_hash == vh) {
 		ent->gen = ms->gen;
 		return 0;
@@ -323,8 +630,10 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 		if (ms->count >= ms->nbuckets && ms_grow(ms) == 0)
 			pp = ms_find(ms, h, e->qname, e->qname_len, e->qtype);
 		ent = calloc(1, sizeof(*ent) + e->qname_len);
-		if (!ent)
+		if (!ent) {
+			pol_retire(ms, newpol);
 			return -ENOMEM;
+		}
 		ent->hash = h;
 		ent->qtype = e->qtype;
 		ent->tier = tier;
@@ -337,6 +646,11 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	}
 	ent->gen = ms->gen;
 	ent->val_hash = vh;
+	/* The old policy stays until the value naming the new one is written. */
+	if (newpol || !e->policy) {
+		pol_retire(ms, ent->pol);
+		ent->pol = newpol;
+	}
 
 	b = &ms->batch[tier];
 	memcpy(b->keys + b->n * fp_key_size(tier), &key, fp_key_size(tier));
@@ -395,6 +709,7 @@ static void ms_unlink(struct map_sync *ms, struct ms_entry *ent)
 		*pp = ent->next;
 		ms->count--;
 		zone_list_del(ent);
+		pol_retire(ms, ent->pol);
 		free(ent);
 	}
 }
@@ -468,6 +783,7 @@ int map_sync_commit(struct map_sync *ms)
 		}
 	}
 	err = ms_delete_queued(ms);
+	ms_reap(ms);
 	return ret ?: err;
 }
 
@@ -511,6 +827,7 @@ int map_sync_delete(struct map_sync *ms, const uint8_t *qname, uint16_t qtype)
 	pp = ms_find(ms, key_hash(name, len, qtype), name, len, qtype);
 	if (*pp)
 		ms_unlink(ms, *pp);
+	ms_reap(ms);
 	return 0;
 }
 
@@ -638,9 +955,12 @@ int map_sync_zone(struct map_sync *ms, const uint8_t *origin, map_sync_walk_fn w
 		/* Keep what was installed; the next sync of this zone retries. */
 		for (e = z->head; e; e = e->znext)
 			e->stale = 0;
+		ms_reap(ms);
 		return ret;
 	}
-	return zone_drop_stale(ms, z, false);
+	ret = zone_drop_stale(ms, z, false);
+	ms_reap(ms);
+	return ret;
 }
 
 int map_sync_zone_remove(struct map_sync *ms, const uint8_t *origin)
@@ -661,6 +981,7 @@ int map_sync_zone_remove(struct map_sync *ms, const uint8_t *origin)
 	ret = ms_flush_all(ms);
 	if (!ret)
 		ret = zone_drop_stale(ms, z, true);
+	ms_reap(ms);
 	if (ret)
 		return ret;
 	if (z->head)

@@ -25,6 +25,7 @@ static const uint16_t tracked_types[] = {
 
 struct slot {
 	uint64_t	q[METRICS_PATHS][METRICS_RCODES][NTYPES];
+	uint64_t	fail_open;	/* steered answers with nothing healthy */
 } __attribute__((aligned(64)));
 
 static struct slot slots[SLOTS];
@@ -64,6 +65,13 @@ static int type_index(uint16_t type)
 	return NTYPES - 1;
 }
 
+static int slot_index(void)
+{
+	if (my_slot < 0)
+		my_slot = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) % SLOTS;
+	return my_slot;
+}
+
 void metrics_query(enum metrics_path path, const uint8_t *resp, size_t len)
 {
 	size_t pos = 12;
@@ -72,8 +80,7 @@ void metrics_query(enum metrics_path path, const uint8_t *resp, size_t len)
 
 	if (len < 12 || path >= METRICS_PATHS)
 		return;
-	if (my_slot < 0)
-		my_slot = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) % SLOTS;
+	slot_index();
 	rcode = resp[3] & 0x0f;
 	/* The question is echoed uncompressed. */
 	if (resp[4] || resp[5]) {
@@ -84,6 +91,11 @@ void metrics_query(enum metrics_path path, const uint8_t *resp, size_t len)
 	}
 	__atomic_fetch_add(&slots[my_slot].q[path][rcode][type_index(qtype)], 1,
 			   __ATOMIC_RELAXED);
+}
+
+void metrics_policy_fail_open(void)
+{
+	__atomic_fetch_add(&slots[slot_index()].fail_open, 1, __ATOMIC_RELAXED);
 }
 
 void metrics_api_request(const char *method, unsigned int status)
@@ -126,6 +138,16 @@ static void sum_queries(uint64_t (*q)[METRICS_RCODES][NTYPES])
 			for (r = 0; r < METRICS_RCODES; r++)
 				for (t = 0; t < NTYPES; t++)
 					q[p][r][t] += load(&slots[s].q[p][r][t]);
+}
+
+uint64_t metrics_policy_fail_opens(void)
+{
+	uint64_t n = 0;
+	size_t s;
+
+	for (s = 0; s < SLOTS; s++)
+		n += __atomic_load_n(&slots[s].fail_open, __ATOMIC_RELAXED);
+	return n;
 }
 
 uint64_t metrics_queries(enum metrics_path path)
@@ -261,6 +283,15 @@ int metrics_render(const struct metrics_src *src, char **out, size_t *len)
 	fprintf(f, "# HELP nameserve_fastpath_map_entries Answers installed in the XDP maps.\n"
 		"# TYPE nameserve_fastpath_map_entries gauge\n"
 		"nameserve_fastpath_map_entries %lu\n", src->map_entries);
+	fprintf(f, "# HELP nameserve_policy_fail_open_total Steered answers of the engine "
+		"with no healthy record, so every primary of the region.\n"
+		"# TYPE nameserve_policy_fail_open_total counter\n"
+		"nameserve_policy_fail_open_total %lu\n",
+		(unsigned long)metrics_policy_fail_opens());
+	fprintf(f, "# HELP nameserve_policy_fail_open_regions Regions of the fast path's "
+		"policies with no healthy record now.\n"
+		"# TYPE nameserve_policy_fail_open_regions gauge\n"
+		"nameserve_policy_fail_open_regions %lu\n", src->fail_open_regions);
 	fprintf(f, "# HELP nameserve_change_apply_seconds From a committed write to its version "
 		"served (zone store and XDP maps).\n"
 		"# TYPE nameserve_change_apply_seconds histogram\n");

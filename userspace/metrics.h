@@ -16,6 +16,9 @@ enum metrics_path { METRICS_UDP, METRICS_TCP, METRICS_PATHS };
 /* One reply sent; rcode and qtype are read from it. */
 void metrics_query(enum metrics_path path, const uint8_t *resp, size_t len);
 void metrics_api_request(const char *method, unsigned int status);
+/* An engine answer of a steered RRset that failed open: nothing healthy. */
+void metrics_policy_fail_open(void);
+uint64_t metrics_policy_fail_opens(void);
 /* Seconds from a committed write to its version being served. */
 void metrics_apply_observe(double seconds);
 
@@ -33,6 +36,8 @@ struct metrics_src {
 	size_t		zones;
 	unsigned long	map_entries;
 	int		counters_fd;	/* -1: no fast path */
+	/* Regions of the fast path's policies failing open now (map_sync_fail_open). */
+	unsigned long	fail_open_regions;
 };
 
 /* The Prometheus text exposition, malloc'd. */

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "engine.h"
 #include "fastpath.h"
+#include "geo.h"
 #include "log.h"
 #include "map_sync.h"
 #include "metrics.h"
@@ -49,6 +50,7 @@ struct daemon {
 	struct api_config	acfg;
 	struct zone_admin_config zcfg;
 	char			*token_path;	/* the default --admin-token-file */
+	const char		*geoip_path;
 
 	struct zone_store	*zs;
 	struct engine		*engine;
@@ -59,6 +61,11 @@ struct daemon {
 	struct store		*store;
 	struct zone_admin	*za;
 	struct api		*api;
+	struct geo		*geo;
+	/* The health bitmap the engine and the fast path read and the health
+	 * checker writes: the XDP health map, mmapped, or our own memory. */
+	struct fp_health	*health_bits;
+	bool			health_bits_owned;
 };
 
 static void usage(FILE *f)
@@ -79,6 +86,8 @@ static void usage(FILE *f)
 		"  --identity STRING          CHAOS TXT id.server / hostname.bind (default: host name)\n"
 		"  --version-string STRING    CHAOS TXT version.bind / version.server\n"
 		"  --no-chaos                 refuse CHAOS queries\n"
+		"  --geoip FILE               MaxMind DB (.mmdb, country or city) for geo steering;\n"
+		"                             without it only CIDR rules match\n"
 		"  --state-dir DIR            keep zones in a store (LMDB) under DIR and serve what\n"
 		"                             it holds; --zone files are imported into it once\n"
 		"  --api ADDR:PORT            serve the HTTP API (needs --state-dir)\n"
@@ -155,7 +164,8 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_ZONE, O_XDP, O_XDP_MODE, O_INSTANCE, O_THREADS, O_NSID,
 	       O_IDENTITY, O_VERSION, O_NO_CHAOS, O_STATE_DIR, O_API, O_API_CERT, O_API_KEY,
-	       O_API_MAX_BODY, O_ADMIN_TOKEN_FILE, O_DEFAULT_NS, O_API_ROUTES, O_ZONE_DIR };
+	       O_API_MAX_BODY, O_ADMIN_TOKEN_FILE, O_DEFAULT_NS, O_API_ROUTES, O_ZONE_DIR,
+	       O_GEOIP };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "zone", required_argument, NULL, O_ZONE },
@@ -168,6 +178,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "identity", required_argument, NULL, O_IDENTITY },
 		{ "version-string", required_argument, NULL, O_VERSION },
 		{ "no-chaos", no_argument, NULL, O_NO_CHAOS },
+		{ "geoip", required_argument, NULL, O_GEOIP },
 		{ "state-dir", required_argument, NULL, O_STATE_DIR },
 		{ "api", required_argument, NULL, O_API },
 		{ "api-cert", required_argument, NULL, O_API_CERT },
@@ -246,6 +257,9 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case O_NO_CHAOS:
 			d->ecfg.no_chaos = true;
+			break;
+		case O_GEOIP:
+			d->geoip_path = optarg;
 			break;
 		case O_STATE_DIR:
 			d->state_dir = optarg;
@@ -423,6 +437,57 @@ static int sync_fastpath(struct daemon *d)
 	return 0;
 }
 
+/* The health bitmap exists before the engine that reads it: with --xdp it is
+ * the program's map, so both see a check go down at the same moment. */
+static int open_health_bits(struct daemon *d)
+{
+	int ret;
+
+	if (d->nifaces) {
+		ret = xdp_loader_open(&d->xl, &d->xdp_opts);
+		if (ret) {
+			log_err(PROG ": XDP: cannot load the fast path: %s", strerror(-ret));
+			return ret;
+		}
+		d->health_bits = xdp_loader_health(d->xl);
+		if (!d->health_bits)
+			return -EIO;
+	} else {
+		d->health_bits = calloc(1, sizeof(*d->health_bits));
+		if (!d->health_bits) {
+			log_err(PROG ": out of memory");
+			return -ENOMEM;
+		}
+		d->health_bits_owned = true;
+	}
+	d->ecfg.health = d->health_bits;
+	return 0;
+}
+
+/* The steering maps: the policies go in with their answers, the geo tries
+ * from the --geoip database once. */
+static int setup_steering_maps(struct daemon *d)
+{
+	size_t n;
+	int ret;
+
+	map_sync_set_policy_maps(d->ms, xdp_loader_map_fd(d->xl, "policies"),
+				 xdp_loader_map_fd(d->xl, "policy_cidr_v4"),
+				 xdp_loader_map_fd(d->xl, "policy_cidr_v6"),
+				 xdp_loader_map_fd(d->xl, "policy_codes"));
+	if (!d->geo)
+		return 0;
+	ret = geo_fill_maps(d->geo, xdp_loader_map_fd(d->xl, "geo_v4"),
+			    xdp_loader_map_fd(d->xl, "geo_v6"), &n);
+	if (ret) {
+		log_err(PROG ": XDP: filling the geo maps from %s: %s", d->geoip_path,
+			strerror(-ret));
+		return ret;
+	}
+	log_info(PROG ": fast path: %zu geo networks installed", n);
+	return 0;
+}
+
 /* Maps first, then links: the program starts with every hot answer in place,
  * and a daemon that cannot sync never attaches. */
 static int start_xdp(struct daemon *d)
@@ -430,11 +495,6 @@ static int start_xdp(struct daemon *d)
 	int fds[FP_TIERS], ret, t;
 	size_t i;
 
-	ret = xdp_loader_open(&d->xl, &d->xdp_opts);
-	if (ret) {
-		log_err(PROG ": XDP: cannot load the fast path: %s", strerror(-ret));
-		return ret;
-	}
 	for (t = 0; t < FP_TIERS; t++)
 		fds[t] = xdp_loader_answers_fd(d->xl, t);
 	ret = map_sync_new(&d->ms, fds);
@@ -442,6 +502,9 @@ static int start_xdp(struct daemon *d)
 		log_err(PROG ": XDP: map sync: %s", strerror(-ret));
 		return ret;
 	}
+	ret = setup_steering_maps(d);
+	if (ret)
+		return ret;
 	if (d->za)
 		ret = zone_admin_set_map_sync(d->za, d->ms);
 	else
@@ -520,11 +583,16 @@ static void shutdown_all(struct daemon *d)
 {
 	/* The API first: no write may start on what goes next. */
 	api_stop(d->api);
-	/* XDP goes first, so its queries fall back to sockets still open. */
-	map_sync_free(d->ms);
-	xdp_loader_close(d->xl);
+	/* The workers before the loader: their engine reads the health map
+	 * that the loader unmaps. */
 	server_udp_stop(d->udp);
 	server_tcp_stop(d->tcp);
+	map_sync_free(d->ms);
+	xdp_loader_close(d->xl);
+	if (d->health_bits_owned)
+		free(d->health_bits);
+	if (d->geo)
+		geo_close(d->geo);
 	engine_free(d->engine);
 	zone_store_free(d->zs);
 	zone_admin_free(d->za);
@@ -569,6 +637,13 @@ int main(int argc, char **argv)
 		log_err(PROG ": out of memory");
 		goto out;
 	}
+	if (d.geoip_path) {
+		if (geo_open(&d.geo, d.geoip_path))
+			goto out;
+		d.ecfg.geo = d.geo;
+	}
+	if (open_health_bits(&d))
+		goto out;
 	if (engine_new(&d.engine, d.zs, &d.ecfg)) {
 		log_err(PROG ": cannot set up the query engine");
 		goto out;
@@ -605,6 +680,7 @@ int main(int argc, char **argv)
 		d.acfg.za = d.za;
 		d.acfg.zs = d.zs;
 		d.acfg.ms = d.ms;
+		d.acfg.health_bits = d.health_bits;
 		d.acfg.counters_fd = d.xl ? xdp_loader_counters_fd(d.xl) : -1;
 		if (api_start(&d.api, &d.acfg))
 			goto out;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -22,6 +23,7 @@
 #include <xdp/libxdp.h>
 
 #include "fastpath.h"
+#include "fp_policy.h"
 #include "log.h"
 #include "xdp_loader.h"
 #include "xdp_dns.skel.h"
@@ -56,6 +58,8 @@ struct xdp_loader {
 	bool			pinned;
 	struct xdp_loader_iface	ifaces[XDP_LOADER_IFACES_MAX];
 	int			n_ifaces;
+	struct fp_health	*health;	/* the health map's element, mmapped */
+	size_t			health_len;
 };
 
 /*
@@ -276,12 +280,15 @@ static pid_t prog_holder(__u32 prog_id)
 	return pid;
 }
 
-/* The maps other tools read: the answer tiers and the counters. */
+/* The maps other tools read: the answer tiers first (their index is the
+ * tier), the counters, and the steering maps. */
 static struct bpf_map *pinned_map(const struct xdp_dns_bpf *skel, int i)
 {
 	struct bpf_map *maps[] = {
 		skel->maps.answers_32, skel->maps.answers_64, skel->maps.answers_128,
-		skel->maps.answers_256, skel->maps.counters,
+		skel->maps.answers_256, skel->maps.counters, skel->maps.policies,
+		skel->maps.health, skel->maps.geo_v4, skel->maps.geo_v6,
+		skel->maps.policy_cidr_v4, skel->maps.policy_cidr_v6, skel->maps.policy_codes,
 	};
 
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
@@ -661,6 +668,40 @@ int xdp_loader_counters_fd(const struct xdp_loader *xl)
 	return bpf_map__fd(xl->maps->maps.counters);
 }
 
+int xdp_loader_map_fd(const struct xdp_loader *xl, const char *name)
+{
+	struct bpf_map *map;
+
+	if (!xl || !name)
+		return -EINVAL;
+	map = bpf_object__find_map_by_name(xl->maps->obj, name);
+	if (!map)
+		return -ENOENT;
+	return bpf_map__fd(map);
+}
+
+/* The map is BPF_F_MMAPABLE: the health checker flips bits in place and the
+ * program sees them at once, with no syscall per change. */
+struct fp_health *xdp_loader_health(struct xdp_loader *xl)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (!xl)
+		return NULL;
+	if (xl->health)
+		return xl->health;
+	xl->health_len = (sizeof(struct fp_health) + page - 1) / page * page;
+	p = mmap(NULL, xl->health_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(xl->maps->maps.health), 0);
+	if (p == MAP_FAILED) {
+		log_err("xdp: mmap the health map: %s", strerror(errno));
+		return NULL;
+	}
+	xl->health = p;
+	return xl->health;
+}
+
 void xdp_loader_close(struct xdp_loader *xl)
 {
 	struct xdp_loader_iface *ifc;
@@ -687,6 +728,8 @@ void xdp_loader_close(struct xdp_loader *xl)
 			log_info("xdp: detached from %s", ifc->name);
 	}
 	xdp_program__close(xl->xprog);
+	if (xl->health)
+		munmap(xl->health, xl->health_len);
 	xdp_loader_unpin(xl);
 	xdp_dns_bpf__destroy(xl->prog);
 	xdp_dns_bpf__destroy(xl->maps);
