@@ -43,7 +43,8 @@ steer_start() {
 	setup_pair || { fail "cannot create the namespace pair"; return 1; }
 	START_N=$((${START_N:-0} + 1))
 	DAEMON_LOG=$WORKDIR/nameserved-$INSTANCE.$START_N.log
-	in_srv "$NAMESERVED" --instance "$INSTANCE" \
+	# nsenter itself, not a function: $! must be the daemon (nsenter execs it).
+	nsenter --net="/run/netns/$NS_SRV" "$NAMESERVED" --instance "$INSTANCE" \
 		--listen "$SRV_IP4" --listen "$SRV_IP6" --xdp "$IF_SRV" \
 		--api "127.0.0.1:$API_PORT" --state-dir "$WORKDIR/state" \
 		--admin-token-file "$WORKDIR/admin.token" --default-ns "ns1.$ZONE_NAME." \
