@@ -62,7 +62,10 @@ ensure_checks() {
 	setup_backend "$BE1" "$BE2" "$BE3" || { fail "cannot create the backend namespace"; return 1; }
 	ensure_steer || return 1
 	for i in 1 2 3; do
+		# After a failed test: its servers start afresh.
+		backend_stop "b$i"
 		be_start "$i" || return 1
+		nsctl healthcheck get "b$i" >/dev/null 2>&1 && continue
 		nsctl_ok healthcheck create "b$i" --type http --target "$(be_addr "$i"):$BE_PORT" \
 			--path / --interval "$INTERVAL" --timeout 0.5 --fall "$FALL" --rise "$RISE" ||
 			return 1
