@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # nsctl against a real nameserved API: every command, its tables and --json,
-# accounts kept apart, If-Match and idempotency keys, where the server and
-# token come from, and the exit codes (API errors shown verbatim with 1,
+# accounts kept apart, If-Match and idempotency keys, health checks and
+# steered RRsets, where the server and token come from, and the exit codes (API errors shown verbatim with 1,
 # usage 2, no server 3). The API listens on loopback inside the server
 # namespace; nsctl runs there through nsenter, kdig from the client namespace.
 
@@ -10,6 +10,9 @@ ALL_TESTS="
 	test_zone_create_list_get
 	test_rrset_set_get_list_delete
 	test_rrset_add_remove_apply
+	test_healthchecks
+	test_steering
+	test_healthcheck_in_use
 	test_zone_export_import
 	test_if_match
 	test_idempotency_key
@@ -262,6 +265,136 @@ EOF_JSON
 	echo '{"changes": [' >"$WORKDIR/broken.json"
 	refused 2 rrset apply t1.example "$WORKDIR/broken.json" || return 1
 	grep -q "broken.json:2:" <<<"$ERR" || { fail "JSON error without line: $ERR"; return 1; }
+}
+
+# healthcheck_status NAME: the check's status as the API reports it.
+healthcheck_status() {
+	local out=$OUT
+
+	nsctl healthcheck get "$1" --json || return 1
+	jq_ 'j["state"]["status"]'
+	OUT=$out
+}
+
+test_healthchecks() {
+	local i st
+
+	ensure_api || return 1
+	# hc1 connects to the API's own port, so it comes up; hc2 to a port where
+	# nothing listens.
+	ok healthcheck create hc1 --type tcp --target "127.0.0.1:$API_PORT" --interval 1 \
+		--timeout 0.5 --rise 1 || return 1
+	[ "$OUT" = "healthcheck hc1 created: tcp 127.0.0.1:$API_PORT every 1s" ] ||
+		{ fail "create said: $OUT"; return 1; }
+	ok healthcheck create hc2 --type http --target "$SRV_IP4:9" --path /health \
+		--expect 200,204 --host www.t1.example --interval 2 --timeout 1 --fall 1 --json ||
+		return 1
+	[ "$(jq_ 'j["name"], j["type"], j["path"], j["expect"], j["fall"], j["interval"]')" = \
+	  "('hc2', 'http', '/health', [200, 204], 1, 2)" ] || { fail "--json: $OUT"; return 1; }
+	refused 1 healthcheck create hc1 --type tcp --target "127.0.0.1:$API_PORT" || return 1
+	grep -q '^nsctl: 409 conflict: ' <<<"$ERR" || { fail "not a verbatim 409: $ERR"; return 1; }
+	# Checked before sending: exit 2.
+	refused 2 healthcheck create hc3 --type tcp --target localhost:80 || return 1
+	refused 2 healthcheck create hc3 --type icmp --target 198.18.0.1:80 || return 1
+	refused 2 healthcheck create hc3 --type tcp --target 198.18.0.1:80 --path /x || return 1
+	refused 2 healthcheck create hc3 --type http --target 198.18.0.1:80 --interval 2 \
+		--timeout 2 || return 1
+	refused 2 healthcheck create hc3 --type http --target 198.18.0.1:80 --fall 11 || return 1
+
+	# hc1 comes up within a few probes, hc2 goes down.
+	for i in $(seq 1 20); do
+		st=$(healthcheck_status hc1) || return 1
+		[ "$st" = up ] && [ "$(healthcheck_status hc2)" = down ] && break
+		sleep 0.5
+	done
+	[ "$st" = up ] || { fail "hc1 is $st after 10 s"; return 1; }
+	ok healthcheck list || return 1
+	check_table NAME TYPE TARGET 'INTERVAL>' STATUS SINCE LAST || { fail "table: $OUT"; return 1; }
+	grep -qE "^hc1 +tcp +127\.0\.0\.1:$API_PORT +1s +up +[0-9T:-]+Z +ok " <<<"$OUT" ||
+		{ fail "hc1 row: $OUT"; return 1; }
+	grep -qE "^hc2 +http +${SRV_IP4//./\\.}:9 +2s +down +[0-9T:-]+Z +fail" <<<"$OUT" ||
+		{ fail "hc2 row: $OUT"; return 1; }
+	log "$(grep '^hc2 ' <<<"$OUT")"
+	ok healthcheck list --json || return 1
+	[ "$(jq_ 'sorted(h["name"] for h in j["healthchecks"])')" = "['hc1', 'hc2']" ] ||
+		{ fail "list --json: $OUT"; return 1; }
+	ok hc get hc1 || return 1
+	grep -qE '^status +up$' <<<"$OUT" && grep -qE '^last +ok ' <<<"$OUT" &&
+		grep -qE '^TIME +RESULT$' <<<"$OUT" || { fail "get: $OUT"; return 1; }
+
+	# set replaces the settings.
+	ok healthcheck set hc2 --type tcp --target "$SRV_IP4:9" --interval 3 --timeout 1 || return 1
+	ok healthcheck get hc2 --json || return 1
+	[ "$(jq_ 'j["type"], j["interval"], j.get("path")')" = "('tcp', 3, None)" ] ||
+		{ fail "after set: $OUT"; return 1; }
+	refused 1 healthcheck get nosuch || return 1
+	grep -q '^nsctl: 404 not_found: ' <<<"$ERR" || { fail "not a 404: $ERR"; return 1; }
+}
+
+test_steering() {
+	ensure_api || return 1
+	ok rrset set t1.example lb A 198.18.0.91 198.18.0.92 --ttl 60 --weights 70,30 \
+		--healthchecks hc1,- || return 1
+	grep -qE '^lb\.t1\.example\. A set: 2 records, ttl 60, policy: weights 70,30; checks hc1,-$' \
+		<<<"$OUT" || { fail "set said: $OUT"; return 1; }
+	ok rrset get t1.example lb A --json || return 1
+	[ "$(jq_ 'j["policy"]')" = "{'weights': [70, 30], 'healthchecks': ['hc1', None]}" ] ||
+		{ fail "policy: $OUT"; return 1; }
+	ok rrset get t1.example lb A || return 1
+	check_table NAME 'TTL>' TYPE DATA POLICY || { fail "table: $OUT"; return 1; }
+	[ "$(grep -c ' weights 70,30; checks hc1,-$' <<<"$OUT")" = 2 ] ||
+		{ fail "get: $OUT"; return 1; }
+
+	ok rrset set t1.example fo AAAA 2001:db8::91 2001:db8::92 --failover primary,secondary \
+		--healthchecks hc1,hc2 --multivalue || return 1
+	ok rrset set t1.example geo A 198.18.0.93 198.18.0.94 \
+		--geo cidr:198.18.1.0/24+198.18.2.0/24=198.18.0.93 --geo continent:EU=198.18.0.94 \
+		--geo default=198.18.0.93,198.18.0.94 || return 1
+	ok rrset get t1.example geo A --json || return 1
+	[ "$(jq_ '[sorted(r.items()) for r in j["policy"]["geo"]["rules"]], j["policy"]["geo"]["default"]')" = \
+	  "([[('cidrs', ['198.18.1.0/24', '198.18.2.0/24']), ('records', ['198.18.0.93'])], [('continents', ['EU']), ('records', ['198.18.0.94'])]], ['198.18.0.93', '198.18.0.94'])" ] ||
+		{ fail "geo: $OUT"; return 1; }
+	ok rrset list t1.example --json || return 1
+	[ "$(jq_ 'sorted(r["name"] for r in j["rrsets"] if r["policy"])')" = \
+	  "['fo.t1.example.', 'geo.t1.example.', 'lb.t1.example.']" ] ||
+		{ fail "list --json: $OUT"; return 1; }
+	ok rrset list t1.example || return 1
+	grep -qE '^geo\.t1\.example\. +[0-9]+ +A +198\.18\.0\.93 +geo 2 rules \+ default$' <<<"$OUT" ||
+		{ fail "list: $OUT"; return 1; }
+
+	# nsctl's own checks: exit 2, nothing sent.
+	refused 2 rrset set t1.example lb A 198.18.0.91 198.18.0.92 --weights 70 || return 1
+	grep -q -- '--weights: 1 entry for 2 records' <<<"$ERR" || { fail "$ERR"; return 1; }
+	refused 2 rrset set t1.example lb A 198.18.0.91 --geo continent:XX=198.18.0.91 || return 1
+	refused 2 rrset set t1.example @ MX "10 mx.t1.example." --weights 1 || return 1
+	# The daemon's: exit 1, the field named.
+	refused 1 rrset set t1.example lb A 198.18.0.91 --healthchecks nosuch || return 1
+	grep -qE '^nsctl: 400 invalid: .*\(field: policy\.healthchecks\[0\]\)$' <<<"$ERR" ||
+		{ fail "not a 400 naming the field: $ERR"; return 1; }
+	refused 1 rrset set t1.example lb A 198.18.0.91 --geo default=198.18.0.99 || return 1
+	grep -qE '^nsctl: 400 invalid: .*\(field: policy\.geo' <<<"$ERR" ||
+		{ fail "not a 400 naming the field: $ERR"; return 1; }
+}
+
+test_healthcheck_in_use() {
+	ensure_api || return 1
+	refused 1 healthcheck delete hc1 || return 1
+	grep -q '^nsctl: 409 conflict: ' <<<"$ERR" || { fail "not a verbatim 409: $ERR"; return 1; }
+	ok healthcheck get hc1 || return 1
+	# Set without a policy: plain again, and hc1 named nowhere but fo.
+	ok rrset set t1.example lb A 198.18.0.91 198.18.0.92 || return 1
+	ok rrset get t1.example lb A --json || return 1
+	[ "$(jq_ 'j["policy"]')" = None ] || { fail "policy left: $OUT"; return 1; }
+	refused 1 healthcheck delete hc1 || return 1
+	ok rrset delete t1.example fo AAAA || return 1
+	ok healthcheck delete hc1 || return 1
+	[ "$OUT" = "healthcheck hc1 deleted" ] || { fail "delete said: $OUT"; return 1; }
+	refused 1 healthcheck get hc1 || return 1
+	grep -q '^nsctl: 404 not_found: ' <<<"$ERR" || { fail "not a 404: $ERR"; return 1; }
+	ok --json healthcheck delete hc2 || return 1
+	[ -z "$OUT" ] || { fail "--json delete printed: $OUT"; return 1; }
+	ok healthcheck list --json || return 1
+	[ "$(jq_ 'len(j["healthchecks"])')" = 0 ] || { fail "checks left: $OUT"; return 1; }
 }
 
 test_zone_export_import() {

@@ -400,6 +400,346 @@ static void test_foreach_json(void **state)
 	check_json("GeoIP2-City-Test.mmdb", "GeoIP2-City-Test.json");
 }
 
+/*
+ * A small MaxMind DB written here, for the shapes the test databases lack: an
+ * IPv4 database, sibling networks to merge, a record above ::/96, aliases of
+ * ::/96, a loop in the tree. 24-bit records; records < 0 are data (-1 - index).
+ */
+#define MK_NODES	1024
+#define MK_EMPTY	(1 << 30)
+
+struct mk {
+	int		v6;
+	int		rec[MK_NODES][2];
+	int		nodes;
+	uint8_t		data[4096];
+	size_t		data_len;
+	int		offs[32];
+	int		ndata;
+};
+
+static void mk_byte(uint8_t *buf, size_t *len, uint8_t b)
+{
+	assert_true(*len < 4096);
+	buf[(*len)++] = b;
+}
+
+static void mk_str(uint8_t *buf, size_t *len, const char *str)
+{
+	size_t n = strlen(str);
+
+	assert_true(n < 29);
+	mk_byte(buf, len, 2 << 5 | n);
+	while (*str)
+		mk_byte(buf, len, *str++);
+}
+
+static void mk_uint(uint8_t *buf, size_t *len, int type, uint64_t v, int bytes)
+{
+	int i;
+
+	if (type < 8) {
+		mk_byte(buf, len, type << 5 | bytes);
+	} else {
+		mk_byte(buf, len, bytes);
+		mk_byte(buf, len, type - 7);
+	}
+	for (i = bytes - 1; i >= 0; i--)
+		mk_byte(buf, len, v >> (8 * i));
+}
+
+/* A data record: {"country":{"iso_code":CC},"continent":{"code":CONT},"city":…};
+ * NULL leaves a field out, city makes records of one location differ. */
+static int mk_data(struct mk *m, const char *cc, const char *cont, const char *city)
+{
+	uint8_t *b = m->data;
+	size_t *l = &m->data_len;
+
+	m->offs[m->ndata] = *l;
+	mk_byte(b, l, 7 << 5 | (!!cc + !!cont + !!city));
+	if (cc) {
+		mk_str(b, l, "country");
+		mk_byte(b, l, 7 << 5 | 1);
+		mk_str(b, l, "iso_code");
+		mk_str(b, l, cc);
+	}
+	if (cont) {
+		mk_str(b, l, "continent");
+		mk_byte(b, l, 7 << 5 | 1);
+		mk_str(b, l, "code");
+		mk_str(b, l, cont);
+	}
+	if (city) {
+		mk_str(b, l, "city");
+		mk_str(b, l, city);
+	}
+	return -1 - m->ndata++;
+}
+
+static void mk_init(struct mk *m, int v6)
+{
+	memset(m, 0, sizeof(*m));
+	m->v6 = v6;
+	m->nodes = 1;
+	m->rec[0][0] = m->rec[0][1] = MK_EMPTY;
+}
+
+static int mk_bit(const uint8_t *addr, int i)
+{
+	return addr[i / 8] >> (7 - i % 8) & 1;
+}
+
+/* Points the record for ADDR/LEN at val (a data record or a node). */
+static void mk_set(struct mk *m, const char *text, int len, int val)
+{
+	uint8_t addr[16] = { 0 };
+	int n = 0, d;
+
+	parse_addr(text, addr);
+	for (d = 0; d < len - 1; d++) {
+		int *r = &m->rec[n][mk_bit(addr, d)];
+
+		if (*r == MK_EMPTY) {
+			assert_true(m->nodes < MK_NODES);
+			*r = m->nodes;
+			m->rec[m->nodes][0] = m->rec[m->nodes][1] = MK_EMPTY;
+			m->nodes++;
+		}
+		assert_true(*r >= 0 && *r != MK_EMPTY);
+		n = *r;
+	}
+	m->rec[n][mk_bit(addr, len - 1)] = val;
+}
+
+/* The node at the end of ADDR/LEN. */
+static int mk_node(struct mk *m, const char *text, int len)
+{
+	uint8_t addr[16] = { 0 };
+	int n = 0, d;
+
+	parse_addr(text, addr);
+	for (d = 0; d < len; d++)
+		n = m->rec[n][mk_bit(addr, d)];
+	return n;
+}
+
+static struct geo *mk_open(struct mk *m, char *path)
+{
+	static const uint8_t marker[] = "\xab\xcd\xefMaxMind.com";
+	uint8_t meta[512];
+	size_t mlen = 0;
+	struct geo *g;
+	FILE *f;
+	int fd, n, i;
+
+	strcpy(path, "/tmp/test_geo.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (n = 0; n < m->nodes; n++) {
+		for (i = 0; i < 2; i++) {
+			int r = m->rec[n][i];
+			uint32_t v = r == MK_EMPTY ? (uint32_t)m->nodes :
+				     r < 0 ? (uint32_t)(m->nodes + 16 + m->offs[-1 - r]) : (uint32_t)r;
+
+			fputc(v >> 16, f);
+			fputc(v >> 8, f);
+			fputc(v, f);
+		}
+	}
+	for (i = 0; i < 16; i++)
+		fputc(0, f);
+	fwrite(m->data, 1, m->data_len, f);
+	fwrite(marker, 1, sizeof(marker) - 1, f);
+	mk_byte(meta, &mlen, 7 << 5 | 9);
+	mk_str(meta, &mlen, "binary_format_major_version");
+	mk_uint(meta, &mlen, 5, 2, 1);
+	mk_str(meta, &mlen, "binary_format_minor_version");
+	mk_uint(meta, &mlen, 5, 0, 0);
+	mk_str(meta, &mlen, "build_epoch");
+	mk_uint(meta, &mlen, 9, 1700000000, 4);
+	mk_str(meta, &mlen, "database_type");
+	mk_str(meta, &mlen, "Test");
+	mk_str(meta, &mlen, "description");
+	mk_byte(meta, &mlen, 7 << 5 | 0);
+	mk_str(meta, &mlen, "languages");
+	mk_uint(meta, &mlen, 11, 0, 0);
+	mk_str(meta, &mlen, "ip_version");
+	mk_uint(meta, &mlen, 5, m->v6 ? 6 : 4, 1);
+	mk_str(meta, &mlen, "node_count");
+	mk_uint(meta, &mlen, 6, m->nodes, 2);
+	mk_str(meta, &mlen, "record_size");
+	mk_uint(meta, &mlen, 5, 24, 1);
+	fwrite(meta, 1, mlen, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(geo_open(&g, path), 0);
+	return g;
+}
+
+static void mk_close(struct geo *g, char *path)
+{
+	geo_close(g);
+	unlink(path);
+}
+
+static const struct net *find_net(const struct nets *ns, const char *text, int len)
+{
+	struct net n = { .len = len };
+	size_t i;
+
+	n.family = parse_addr(text, n.addr);
+	for (i = 0; i < ns->n; i++)
+		if (ns->v[i].family == n.family && ns->v[i].len == len &&
+		    !memcmp(ns->v[i].addr, n.addr, 16))
+			return &ns->v[i];
+	return NULL;
+}
+
+static void expect_net(const struct nets *ns, const char *text, int len, const char *cc)
+{
+	const struct net *n = find_net(ns, text, len);
+
+	if (!n)
+		fail_msg("%s/%d not yielded", text, len);
+	assert_memory_equal(n->loc.country, cc, 2);
+}
+
+/* An IPv4 database: siblings of one location (different records) merge,
+ * siblings of two do not, a record without codes is left out. */
+static void test_made_v4(void **state)
+{
+	char path[64];
+	struct mk m;
+	struct nets ns;
+	struct geo *g;
+
+	(void)state;
+	mk_init(&m, 0);
+	mk_set(&m, "198.18.0.0", 24, mk_data(&m, "GB", "EU", "London"));
+	mk_set(&m, "198.18.1.0", 24, mk_data(&m, "GB", "EU", "Leeds"));
+	mk_set(&m, "198.18.2.0", 25, mk_data(&m, "FR", "EU", NULL));
+	mk_set(&m, "198.18.2.128", 25, mk_data(&m, "DE", "EU", NULL));
+	mk_set(&m, "198.18.3.0", 24, mk_data(&m, NULL, NULL, "Nowhere"));
+	mk_set(&m, "10.0.0.0", 8, mk_data(&m, "jp", "AS", NULL));
+	mk_set(&m, "11.0.0.0", 8, mk_data(&m, "JPN", "AS", NULL));
+	g = mk_open(&m, path);
+	walk(g, &ns);
+	assert_int_equal(ns.n, 5);
+	expect_net(&ns, "198.18.0.0", 23, "GB");
+	expect_net(&ns, "198.18.2.0", 25, "FR");
+	expect_net(&ns, "198.18.2.128", 25, "DE");
+	expect_net(&ns, "10.0.0.0", 8, "JP");
+	/* A country code of three letters is none; the continent stays. */
+	expect_net(&ns, "11.0.0.0", 8, "\0\0");
+	lookup(g, "198.18.1.9", 0, "GB", "EU", 24);
+	lookup(g, "198.18.3.1", 0, "\0\0", "\0\0", 24);
+	lookup(g, "198.19.0.1", -ENOENT, NULL, NULL, -1);
+	/* An IPv4 database has no IPv6 entries. */
+	lookup(g, "2001:db8::1", -ENOENT, NULL, NULL, 0);
+	free(ns.v);
+	mk_close(g, path);
+
+	/* One location everywhere: the whole space, 0.0.0.0/0. */
+	mk_init(&m, 0);
+	mk_set(&m, "0.0.0.0", 1, mk_data(&m, "JP", "AS", "a"));
+	mk_set(&m, "128.0.0.0", 1, mk_data(&m, "JP", "AS", "b"));
+	g = mk_open(&m, path);
+	walk(g, &ns);
+	assert_int_equal(ns.n, 1);
+	expect_net(&ns, "0.0.0.0", 0, "JP");
+	free(ns.v);
+	mk_close(g, path);
+}
+
+/* An IPv6 database whose record for ::/64 also holds all of IPv4: IPv4 comes
+ * out as 0.0.0.0/0, the rest of ::/64 as IPv6 networks beside ::/96. */
+static void test_made_above_v4(void **state)
+{
+	char path[64];
+	struct mk m;
+	struct nets ns;
+	struct geo *g;
+	size_t i;
+
+	(void)state;
+	mk_init(&m, 1);
+	mk_set(&m, "::", 64, mk_data(&m, "JP", "AS", NULL));
+	mk_set(&m, "2001:db8::", 32, mk_data(&m, "GB", "EU", NULL));
+	g = mk_open(&m, path);
+	walk(g, &ns);
+	assert_int_equal(ns.n, 1 + 32 + 1);
+	expect_net(&ns, "0.0.0.0", 0, "JP");
+	expect_net(&ns, "::1:0:0", 96, "JP");
+	expect_net(&ns, "0:0:0:0:8000::", 65, "JP");
+	expect_net(&ns, "2001:db8::", 32, "GB");
+	for (i = 0; i < ns.n; i++) {
+		uint8_t edge[16], prefix;
+		struct fp_geo loc;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			net_edge(ns.v[i].addr, ns.v[i].family, ns.v[i].len, k, edge);
+			assert_int_equal(geo_lookup(g, ns.v[i].family, edge, &loc, &prefix), 0);
+			assert_memory_equal(&loc, &ns.v[i].loc, sizeof(loc));
+		}
+	}
+	lookup(g, "1.2.3.4", 0, "JP", "AS", 0);
+	free(ns.v);
+	mk_close(g, path);
+}
+
+/* ::ffff:0:0/96 and 2002::/16 lead to the IPv4 subtree: lookups follow them,
+ * the walk lists IPv4 once. */
+static void test_made_aliases(void **state)
+{
+	char path[64];
+	struct mk m;
+	struct nets ns;
+	struct geo *g;
+	int v4;
+
+	(void)state;
+	mk_init(&m, 1);
+	mk_set(&m, "::198.18.0.0", 120, mk_data(&m, "GB", "EU", NULL));
+	mk_set(&m, "2001:db8::", 32, mk_data(&m, "FR", "EU", NULL));
+	v4 = mk_node(&m, "::", 96);
+	mk_set(&m, "::ffff:0:0", 96, v4);
+	mk_set(&m, "2002::", 16, v4);
+	g = mk_open(&m, path);
+	lookup(g, "::ffff:198.18.0.1", 0, "GB", "EU", 120);
+	lookup(g, "2002:c612:5::", 0, "GB", "EU", 40);
+	lookup(g, "198.18.0.1", 0, "GB", "EU", 24);
+	walk(g, &ns);
+	assert_int_equal(ns.n, 2);
+	expect_net(&ns, "198.18.0.0", 24, "GB");
+	expect_net(&ns, "2001:db8::", 32, "FR");
+	free(ns.v);
+	mk_close(g, path);
+}
+
+/* A loop in the tree ends at the tree's depth with an error, not a hang. */
+static void test_made_loop(void **state)
+{
+	struct log_sink prev;
+	char path[64];
+	struct mk m;
+	struct geo *g;
+	struct nets ns = { 0 };
+
+	(void)state;
+	mk_init(&m, 1);
+	mk_set(&m, "2001:db8::", 32, mk_data(&m, "FR", "EU", NULL));
+	m.rec[0][1] = 0;
+	g = mk_open(&m, path);
+	prev = log_set_sink((struct log_sink){ .fn = capture, .ctx = &c });
+	assert_int_equal(geo_foreach(g, collect, &ns), -EBADMSG);
+	log_set_sink(prev);
+	assert_non_null(strstr(c.msg, "corrupt search tree"));
+	free(ns.v);
+	mk_close(g, path);
+}
+
 static uint32_t rnd_state = 12345;
 
 static uint32_t rnd(void)
@@ -591,6 +931,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_foreach, reset_log),
 		cmocka_unit_test_teardown(test_foreach_stop, reset_log),
 		cmocka_unit_test_teardown(test_foreach_json, reset_log),
+		cmocka_unit_test_teardown(test_made_v4, reset_log),
+		cmocka_unit_test_teardown(test_made_above_v4, reset_log),
+		cmocka_unit_test_teardown(test_made_aliases, reset_log),
+		cmocka_unit_test_teardown(test_made_loop, reset_log),
 		cmocka_unit_test_teardown(test_fill_maps, reset_log),
 		cmocka_unit_test_teardown(test_fill_full, reset_log),
 	};

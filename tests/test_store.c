@@ -260,6 +260,45 @@ static void test_rrsets(void **state)
 	store_txn_abort(t);
 }
 
+/* A policy rides after the records; an RRset stored without one (as every
+ * RRset was before policies) reads back with none. */
+static void test_rrset_policy(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t data[] = { 0, 4, 198, 18, 0, 1, 0, 4, 198, 18, 0, 2 };
+	static const char pol[] = "{\"weights\":[70,30]}";
+	struct store_rrset rs = { .type = 1, .ttl = 60, .count = 2, .data = data,
+				  .data_len = sizeof(data), .policy = (const uint8_t *)pol,
+				  .policy_len = sizeof(pol) - 1 };
+	struct store_txn *t;
+	struct store_rrset got;
+
+	rs.owner_len = wire(rs.owner, "www.example.");
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(store_rrset_put(t, 7, &rs), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(store_rrset_get(t, 7, rs.owner, 1, &got), 0);
+	assert_int_equal(got.count, 2);
+	assert_int_equal(got.data_len, sizeof(data));
+	assert_memory_equal(got.data, data, sizeof(data));
+	assert_int_equal(got.policy_len, sizeof(pol) - 1);
+	assert_memory_equal(got.policy, pol, sizeof(pol) - 1);
+	/* Rewritten plain: the policy is gone. */
+	rs.policy = NULL;
+	rs.policy_len = 0;
+	assert_int_equal(store_rrset_put(t, 7, &rs), 0);
+	assert_int_equal(store_rrset_get(t, 7, rs.owner, 1, &got), 0);
+	assert_int_equal(got.data_len, sizeof(data));
+	assert_int_equal(got.policy_len, 0);
+	/* Records that overrun the value are damage, not a policy. */
+	rs.count = 3;
+	assert_int_equal(store_rrset_put(t, 7, &rs), 0);
+	assert_int_equal(store_rrset_get(t, 7, rs.owner, 1, &got), -EUCLEAN);
+	store_txn_abort(t);
+}
+
 /* A name whose key cannot fit LMDB's is refused, not truncated. */
 static void test_rrset_key_too_long(void **state)
 {
@@ -415,6 +454,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrsets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrset_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rrset_key_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),

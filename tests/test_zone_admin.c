@@ -447,6 +447,187 @@ static void test_replace_delete_export(void **state)
 	rcu_read_unlock();
 }
 
+static int slot_fn(const char *check, void *ctx)
+{
+	(void)ctx;
+	return !strcmp(check, "web1") ? 5 : -ENOENT;
+}
+
+/* The served policy of (owner, type), or NULL; valid inside rcu_read_lock. */
+static const struct policy *served_policy(struct fixture *f, const char *zone, const char *owner,
+					  uint16_t type)
+{
+	const struct zone_node *n;
+	const struct zone_rrset *rs;
+	uint8_t o[DNS_NAME_MAX];
+	int len;
+
+	len = dns_name_from_text(o, owner, strlen(owner), (const uint8_t *)"");
+	assert_true(len > 0);
+	n = zone_lookup(served(f, zone), o, len, dns_name_hash(o));
+	rs = n ? zone_node_rrset(n, type) : NULL;
+	return rs ? rs->policy : NULL;
+}
+
+static json_t *json(const char *text)
+{
+	json_t *v = json_loads(text, 0, NULL);
+
+	assert_non_null(v);
+	return v;
+}
+
+static char *export(struct fixture *f, const struct store_zone *z)
+{
+	struct store_txn *rt;
+	char *text;
+	size_t len;
+
+	assert_int_equal(store_txn_begin(f->st, false, &rt), 0);
+	assert_int_equal(zone_admin_export(rt, z, &text, &len), 0);
+	store_txn_abort(rt);
+	return text;
+}
+
+/* A replace with a policy serves it, survives a restart, shows in exports;
+ * single records of a steered RRset cannot be added or removed. */
+static void test_policy(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const a[] = { "192.0.2.1", "192.0.2.2" };
+	static const char *const dup[] = { "192.0.2.1", "192.0.2.1" };
+	static const char *const more[] = { "192.0.2.3" };
+	json_t *good = json("{\"weights\":[70,30],\"healthchecks\":[\"web1\",null]}");
+	json_t *other = json("{\"weights\":[50,50]}");
+	json_t *bad = json("{\"weights\":[70,\"x\"]}");
+	json_t *nocheck = json("{\"healthchecks\":[\"nope\",null]}");
+	struct zone_admin_change ch = { .op = ZONE_ADMIN_REPLACE, .name = "www", .type = "A",
+					.ttl = 60, .records = a, .nrecords = 2, .policy = good };
+	const struct policy *p;
+	struct zone_admin_err e;
+	struct store_zone z;
+	size_t changed, n;
+	char *text;
+
+	f->cfg.slot = slot_fn;
+	admin_free(f);
+	admin_new(f);
+	assert_int_equal(create(f, "pol.test", "acme", NULL, &z, &e), ZONE_ADMIN_OK);
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_int_equal(changed, 1);
+	rcu_read_lock();
+	p = served_policy(f, "pol.test", "www.pol.test.", DNS_TYPE_A);
+	assert_non_null(p);
+	assert_int_equal(p->fp.mode, FP_POLICY_WEIGHTED);
+	assert_int_equal(p->fp.weight[1], 30);
+	assert_int_equal(p->fp.health[0], 5);
+	rcu_read_unlock();
+	assert_true(zone_admin_check_in_use("web1", f->za));
+	assert_false(zone_admin_check_in_use("web2", f->za));
+
+	/* The same policy again: no version; another: one. */
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_int_equal(changed, 0);
+	ch.policy = other;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_int_equal(changed, 1);
+	assert_false(zone_admin_check_in_use("web1", f->za));
+	ch.policy = good;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+
+	/* Errors name the field. */
+	ch.policy = bad;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_INVALID);
+	assert_string_equal(e.field, "policy.weights[1]");
+	assert_int_equal(e.change, 0);
+	ch.policy = nocheck;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_INVALID);
+	assert_string_equal(e.field, "policy.healthchecks[0]");
+	ch.policy = good;
+	ch.records = dup;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_INVALID);
+	assert_string_equal(e.field, "records");
+	ch.records = a;
+	ch.type = "TXT";
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_INVALID);
+	assert_string_equal(e.field, "policy");
+	ch.type = "A";
+
+	/* Adding or removing one record would misalign the policy. */
+	ch.op = ZONE_ADMIN_ADD;
+	ch.policy = NULL;
+	ch.records = more;
+	ch.nrecords = 1;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_SEMANTIC);
+	assert_non_null(strstr(e.msg, "replace"));
+	ch.op = ZONE_ADMIN_REMOVE;
+	ch.records = a;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_SEMANTIC);
+	ch.op = ZONE_ADMIN_ADD;
+	ch.policy = good;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_INVALID);
+	assert_string_equal(e.field, "policy");
+
+	text = export(f, &z);
+	assert_non_null(strstr(text, "\n; policy (not in zone files; kept by the API): "
+			       "weights 70,30; healthchecks web1,-\nwww.pol.test.\t60\tIN\tA\t"
+			       "192.0.2.1\n"));
+	free(text);
+
+	/* A restart compiles it again from the store. */
+	admin_free(f);
+	admin_new(f);
+	assert_int_equal(zone_admin_load_all(f->za, &n), 0);
+	rcu_read_lock();
+	p = served_policy(f, "pol.test", "www.pol.test.", DNS_TYPE_A);
+	assert_non_null(p);
+	assert_int_equal(p->fp.weight[0], 70);
+	rcu_read_unlock();
+
+	/* A plain replace makes it plain; a zone upload drops policies. */
+	ch.op = ZONE_ADMIN_REPLACE;
+	ch.policy = NULL;
+	ch.nrecords = 2;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	assert_int_equal(changed, 1);
+	rcu_read_lock();
+	assert_null(served_policy(f, "pol.test", "www.pol.test.", DNS_TYPE_A));
+	rcu_read_unlock();
+	ch.policy = good;
+	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
+			 ZONE_ADMIN_OK);
+	{
+		static const char file[] = "@ NS ns1.example.net.\nwww 60 A 192.0.2.1\n"
+					   "www 60 A 192.0.2.2\n";
+		struct zone_admin_txn *t;
+
+		assert_int_equal(zone_admin_begin(f->za, &t), 0);
+		assert_int_equal(zone_admin_zone_replace(t, "pol.test", "acme", NULL, file,
+							 strlen(file), &z, &e), 0);
+		assert_int_equal(zone_admin_commit(t), 0);
+	}
+	rcu_read_lock();
+	assert_null(served_policy(f, "pol.test", "www.pol.test.", DNS_TYPE_A));
+	rcu_read_unlock();
+	assert_false(zone_admin_check_in_use("web1", f->za));
+	json_decref(good);
+	json_decref(other);
+	json_decref(bad);
+	json_decref(nocheck);
+}
+
 /* A fresh start serves exactly what was committed, and finds it consistent. */
 static void test_load_all(void **state)
 {
@@ -609,6 +790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_delete_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_warnings_once, setup, teardown),

@@ -59,8 +59,9 @@ static int geo_find_v4_start(const MMDB_s *db)
 
 int geo_open(struct geo **out, const char *path)
 {
+	bool opened = false;
 	struct geo *g;
-	int status, err;
+	int status, err = 0;
 
 	*out = NULL;
 	g = calloc(1, sizeof(*g));
@@ -69,19 +70,16 @@ int geo_open(struct geo **out, const char *path)
 	errno = 0;
 	status = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
 	if (status != MMDB_SUCCESS) {
-		if (status == MMDB_FILE_OPEN_ERROR) {
-			err = errno ? -errno : -EIO;
-			log_err("%s: %s", path, strerror(-err));
-		} else if (status == MMDB_IO_ERROR && errno) {
+		if ((status == MMDB_FILE_OPEN_ERROR || status == MMDB_IO_ERROR) && errno) {
 			err = -errno;
 			log_err("%s: %s", path, strerror(-err));
 		} else {
 			err = geo_mmdb_errno(status);
 			log_err("%s: not a MaxMind DB (%s)", path, MMDB_strerror(status));
 		}
-		free(g);
-		return err;
+		goto out;
 	}
+	opened = true;
 	if (g->db.metadata.ip_version != 4 && g->db.metadata.ip_version != 6) {
 		log_err("%s: not a MaxMind DB (ip_version %u)", path, g->db.metadata.ip_version);
 		err = -EINVAL;
@@ -94,11 +92,21 @@ int geo_open(struct geo **out, const char *path)
 		goto out;
 	}
 	g->v4_start = g->v6 ? geo_find_v4_start(&g->db) : 0;
+	if (g->v6) {
+		/* libmaxminddb finds ::/96 on the first IPv4 lookup and caches it in
+		 * the handle: do that here, before lookups from several threads. */
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		int mmdb_err;
+
+		MMDB_lookup_sockaddr(&g->db, (struct sockaddr *)&sin, &mmdb_err);
+	}
 	*out = g;
-	return 0;
 out:
-	MMDB_close(&g->db);
-	free(g);
+	if (err) {
+		if (opened)
+			MMDB_close(&g->db);
+		free(g);
+	}
 	return err;
 }
 

@@ -87,5 +87,7 @@ void health_on_change(struct health *h, health_change_fn fn, void *ctx);
 
 /* Counts for metrics. */
 void health_counts(struct health *h, size_t *up, size_t *down, uint64_t *probes);
+/* Checks there are (up, down and unknown). */
+size_t health_count(struct health *h);
 
 #endif /* NAMESERVE_HEALTH_H */

@@ -19,12 +19,12 @@
 
 enum store_db {
 	DB_META, DB_ZONES, DB_ZONES_ACCT, DB_RRSETS, DB_JOURNAL, DB_TOKENS, DB_TOKEN_IDS,
-	DB_IDEM, DB_IDEM_EXP, DB_COUNT
+	DB_IDEM, DB_IDEM_EXP, DB_CHECKS, DB_COUNT
 };
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "zones", "zones_by_account", "rrsets", "journal", "tokens", "token_ids",
-	"idempotency", "idempotency_expiry",
+	"idempotency", "idempotency_expiry", "healthchecks",
 };
 
 struct store {
@@ -491,7 +491,8 @@ size_t store_zone_count(struct store_txn *t)
 
 /* ---- RRsets ---- */
 
-/* Value: type, TTL, count, owner length and owner, then the records. */
+/* Value: type, TTL, count, owner length and owner, then the records, then the
+ * policy's text to the end (none in values written before policies existed). */
 #define RRSET_HDR	9
 
 static int rrset_key(uint8_t *out, uint64_t zone_id, const uint8_t *owner, uint16_t type,
@@ -512,7 +513,7 @@ static int rrset_key(uint8_t *out, uint64_t zone_id, const uint8_t *owner, uint1
 static int rrset_from_val(const MDB_val *v, struct store_rrset *rs)
 {
 	const uint8_t *p = v->mv_data;
-	size_t olen;
+	size_t olen, off, i;
 
 	if (v->mv_size < RRSET_HDR + 1)
 		return -EUCLEAN;
@@ -525,7 +526,17 @@ static int rrset_from_val(const MDB_val *v, struct store_rrset *rs)
 	memcpy(rs->owner, p + RRSET_HDR, olen);
 	rs->owner_len = olen;
 	rs->data = p + RRSET_HDR + olen;
-	rs->data_len = v->mv_size - RRSET_HDR - olen;
+	/* Where the records end, the policy begins. */
+	for (i = 0, off = 0; i < rs->count; i++) {
+		if (off + 2 > v->mv_size - RRSET_HDR - olen)
+			return -EUCLEAN;
+		off += 2 + ((size_t)rs->data[off] << 8 | rs->data[off + 1]);
+	}
+	if (off > v->mv_size - RRSET_HDR - olen)
+		return -EUCLEAN;
+	rs->data_len = off;
+	rs->policy = rs->data + off;
+	rs->policy_len = v->mv_size - RRSET_HDR - olen - off;
 	return 0;
 }
 
@@ -554,7 +565,7 @@ int store_rrset_put(struct store_txn *t, uint64_t zone_id, const struct store_rr
 	k.mv_data = key;
 	k.mv_size = klen;
 	v.mv_data = NULL;
-	v.mv_size = RRSET_HDR + rs->owner_len + rs->data_len;
+	v.mv_size = RRSET_HDR + rs->owner_len + rs->data_len + rs->policy_len;
 	/* MDB_RESERVE: the value is written in place, no copy of the records. */
 	rc = mdb_put(t->txn, dbi(t, DB_RRSETS), &k, &v, MDB_RESERVE);
 	if (rc)
@@ -566,6 +577,8 @@ int store_rrset_put(struct store_txn *t, uint64_t zone_id, const struct store_rr
 	p[8] = rs->owner_len;
 	memcpy(p + RRSET_HDR, rs->owner, rs->owner_len);
 	memcpy(p + RRSET_HDR + rs->owner_len, rs->data, rs->data_len);
+	if (rs->policy_len)
+		memcpy(p + RRSET_HDR + rs->owner_len + rs->data_len, rs->policy, rs->policy_len);
 	return 0;
 }
 
@@ -900,4 +913,57 @@ int store_idem_expire(struct store_txn *t, int64_t now, int max)
 	if (rc && rc != MDB_NOTFOUND)
 		return mdb_errno(rc);
 	return n;
+}
+
+/* ---- health checks ---- */
+
+int store_check_get(struct store_txn *t, const char *name, const void **data, size_t *len)
+{
+	MDB_val v;
+	int err;
+
+	if (!*name || strlen(name) > STORE_KEY_MAX)
+		return -ENOENT;
+	err = get(t, DB_CHECKS, name, strlen(name), &v);
+	if (err)
+		return err;
+	*data = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
+int store_check_put(struct store_txn *t, const char *name, const void *data, size_t len)
+{
+	return put(t, DB_CHECKS, name, strlen(name), data, len, 0);
+}
+
+int store_check_del(struct store_txn *t, const char *name)
+{
+	return del(t, DB_CHECKS, name, strlen(name));
+}
+
+struct check_walk {
+	int	(*cb)(const char *name, const void *data, size_t len, void *ctx);
+	void	*ctx;
+};
+
+static int check_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct check_walk *w = arg;
+	char name[STORE_KEY_MAX + 1];
+
+	if (!k->mv_size || k->mv_size > STORE_KEY_MAX)
+		return -EUCLEAN;
+	memcpy(name, k->mv_data, k->mv_size);
+	name[k->mv_size] = 0;
+	return w->cb(name, v->mv_data, v->mv_size, w->ctx);
+}
+
+int store_check_foreach(struct store_txn *t,
+			int (*cb)(const char *name, const void *data, size_t len, void *ctx),
+			void *ctx)
+{
+	struct check_walk w = { .cb = cb, .ctx = ctx };
+
+	return walk(t, DB_CHECKS, NULL, 0, NULL, 0, false, check_walk_cb, &w);
 }

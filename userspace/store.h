@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The durable store: LMDB under the state directory, holding zones, their RRsets,
  * each zone's change journal, API tokens (hashed) and idempotency records. One
- * write transaction per API write; a commit is on disk when it returns. */
+ * write transaction per API write; a commit is on disk when it returns. Health
+ * checks are kept too, each an opaque blob by name. */
 #ifndef NAMESERVE_STORE_H
 #define NAMESERVE_STORE_H
 
@@ -139,5 +140,15 @@ int store_idem_put(struct store_txn *t, const char *scope, const char *key,
 		   const struct store_idem *rec);
 /* Removes up to max records expired at now; returns how many. */
 int store_idem_expire(struct store_txn *t, int64_t now, int max);
+
+/* Health checks by name, each an opaque blob (userspace/health.c's). From a
+ * read, data is valid until the transaction ends. -ENOENT when absent. */
+int store_check_get(struct store_txn *t, const char *name, const void **data, size_t *len);
+int store_check_put(struct store_txn *t, const char *name, const void *data, size_t len);
+int store_check_del(struct store_txn *t, const char *name);
+/* In byte order of their names; cb's non-zero return stops the walk. */
+int store_check_foreach(struct store_txn *t,
+			int (*cb)(const char *name, const void *data, size_t len, void *ctx),
+			void *ctx);
 
 #endif /* NAMESERVE_STORE_H */

@@ -10,6 +10,7 @@
 
 #include "dns_rdata.h"
 #include "log.h"
+#include "policy.h"
 #include "zone.h"
 
 #define ARENA_CHUNK_MIN		512
@@ -21,11 +22,18 @@ struct arena_chunk {
 	uint8_t			data[];
 };
 
+/* A steered RRset's compiled policy, freed with the version that holds it. */
+struct arena_policy {
+	struct arena_policy	*next;
+	struct policy		*p;
+};
+
 /* Bump allocation: a zone is freed as a whole, and two million records would
  * otherwise cost two million mallocs. Chunks grow so a small zone stays small. */
 struct zone_arena {
 	struct arena_chunk	*head;
 	size_t			next_cap;
+	struct arena_policy	*policies;	/* links live in the chunks */
 };
 
 static void *arena_alloc(struct zone_arena *a, size_t n)
@@ -55,9 +63,12 @@ static void *arena_alloc(struct zone_arena *a, size_t n)
 static void arena_free(struct zone_arena *a)
 {
 	struct arena_chunk *c, *next;
+	struct arena_policy *ap;
 
 	if (!a)
 		return;
+	for (ap = a->policies; ap; ap = ap->next)
+		policy_free(ap->p);
 	for (c = a->head; c; c = next) {
 		next = c->next;
 		free(c);
@@ -79,6 +90,7 @@ struct brrset {
 	uint32_t	ttl;
 	const char	*file;		/* where its first record is, or NULL */
 	unsigned int	line;
+	const struct policy *policy;
 };
 
 /* One copy of each source file name, since a record's own copy lives only
@@ -484,6 +496,45 @@ int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err,
 	return ret;
 }
 
+int zone_builder_set_policy(struct zone_builder *b, const uint8_t *owner, uint16_t type,
+			    struct policy *p)
+{
+	struct zone_arena *a = b->z->arena;
+	uint8_t lname[DNS_NAME_MAX];
+	struct arena_policy *ap;
+	struct brrset *set;
+	struct bnode *bn;
+	int len, i;
+
+	/* Owned from here on: the arena frees it with the version or builder. */
+	ap = arena_alloc(a, sizeof(*ap));
+	if (!ap) {
+		policy_free(p);
+		return -ENOMEM;
+	}
+	ap->p = p;
+	ap->next = a->policies;
+	a->policies = ap;
+
+	len = dns_name_len(owner, DNS_NAME_MAX);
+	if (len < 0)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		lname[i] = lower(owner[i]);
+	bn = (struct bnode *)zone_lookup(b->z, lname, len, dns_name_hash(lname));
+	for (set = bn ? bn->sets : NULL; set; set = set->next)
+		if (set->type == type)
+			break;
+	if (!set)
+		return -ENOENT;
+	if (set->policy)
+		return -EEXIST;
+	if (p->fp.nrecords != set->count)
+		return -EINVAL;
+	set->policy = p;
+	return 0;
+}
+
 /* Parents before children: a parent's name is strictly shorter. */
 static int sort_nodes(struct zone *z)
 {
@@ -631,6 +682,7 @@ static int flatten_node(struct zone *z, struct bnode *bn)
 		sets[i].count = s->count;
 		sets[i].ttl = s->ttl;
 		sets[i].rrs = rrs;
+		sets[i].policy = s->policy;
 	}
 	bn->node.rrsets = sets;
 	bn->node.nrrsets = bn->nsets;

@@ -417,11 +417,64 @@ static void warned_set(struct zone_admin *za, const uint8_t *origin, struct warn
 }
 
 struct build_ctx {
-	struct zone_builder	*b;
-	char			*err;
-	size_t			errlen;
-	size_t			nrrsets;
+	struct zone_builder		*b;
+	const struct zone_admin_config	*cfg;
+	char				*err;
+	size_t				errlen;
+	size_t				nrrsets;
 };
+
+/* The RDATA of a store layout RRset as the arrays policy.h takes; at most
+ * FP_POLICY_RECORDS_MAX records, as every steered RRset has. */
+static int policy_records(const uint8_t *data, size_t len, const uint8_t **rdata,
+			  uint16_t *rdlen, size_t *n)
+{
+	const uint8_t *rd;
+	uint16_t l;
+	size_t pos;
+
+	*n = 0;
+	for_each_rec(data, len, pos, rd, l) {
+		if (*n == FP_POLICY_RECORDS_MAX)
+			return -E2BIG;
+		rdata[*n] = rd;
+		rdlen[(*n)++] = l;
+	}
+	return 0;
+}
+
+/* Compiles a stored RRset's policy onto the version being built. A policy
+ * that no longer fits its records (it cannot, short of a damaged store)
+ * leaves the RRset plain rather than the zone unserved. */
+static int build_policy(struct build_ctx *bc, const struct store_rrset *rs)
+{
+	const uint8_t *rdata[FP_POLICY_RECORDS_MAX];
+	uint16_t rdlen[FP_POLICY_RECORDS_MAX];
+	char name[DNS_NAME_TEXT_MAX];
+	struct policy_err pe = { 0 };
+	struct policy *p;
+	size_t n;
+	int ret;
+
+	ret = policy_records(rs->data, rs->data_len, rdata, rdlen, &n);
+	if (!ret)
+		ret = policy_compile((const char *)rs->policy, rs->policy_len, rs->type, rdata,
+				     rdlen, n, bc->cfg->slot, bc->cfg->slot_ctx, &p, &pe);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret) {
+		log_err("store: %s: policy ignored: %s %s", name_str(rs->owner, name,
+			sizeof(name)), pe.field, pe.msg);
+		return 0;
+	}
+	ret = zone_builder_set_policy(bc->b, rs->owner, rs->type, p);
+	if (ret && ret != -ENOMEM) {
+		log_err("store: %s: policy ignored: %s", name_str(rs->owner, name, sizeof(name)),
+			strerror(-ret));
+		ret = 0;
+	}
+	return ret;
+}
 
 static int build_rrset(const struct store_rrset *rs, void *arg)
 {
@@ -441,15 +494,18 @@ static int build_rrset(const struct store_rrset *rs, void *arg)
 		if (ret)
 			return ret;
 	}
+	if (rs->policy_len)
+		return build_policy(bc, rs);
 	return 0;
 }
 
 /* The version the stored records of z make, checked by the zone rules; its
  * warnings go to warns. */
-static int build_version(struct store_txn *t, const struct store_zone *z, struct zone **out,
-			 size_t *nrrsets, struct warn_set *warns, char *err, size_t errlen)
+static int build_version(const struct zone_admin *za, struct store_txn *t,
+			 const struct store_zone *z, struct zone **out, size_t *nrrsets,
+			 struct warn_set *warns, char *err, size_t errlen)
 {
-	struct build_ctx bc = { .err = err, .errlen = errlen };
+	struct build_ctx bc = { .cfg = &za->cfg, .err = err, .errlen = errlen };
 	struct log_sink prev;
 	int ret;
 
@@ -461,7 +517,9 @@ static int build_version(struct store_txn *t, const struct store_zone *z, struct
 	ret = store_rrset_foreach(t, z->id, NULL, NULL, 0, build_rrset, &bc);
 	if (ret) {
 		zone_builder_free(bc.b);
-		if (ret != -EINVAL)
+		if (ret == -ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		else if (ret != -EINVAL)
 			snprintf(err, errlen, "reading the zone: %s", strerror(-ret));
 		return ret;
 	}
@@ -630,7 +688,7 @@ static int load_one(const struct store_zone *z, void *arg)
 	size_t nrrsets;
 	int ret;
 
-	ret = build_version(lc->t, z, &v, &nrrsets, &warns, err, sizeof(err));
+	ret = build_version(lc->za, lc->t, z, &v, &nrrsets, &warns, err, sizeof(err));
 	w = warned_slot(lc->za, z->origin);
 	warn_report(*w ? &(*w)->set : NULL, &warns);
 	if (ret) {
@@ -1077,7 +1135,7 @@ static int new_version(struct zone_admin_txn *t, struct store_zone *z, struct jo
 	if (ret)
 		return internal(e, ret, "writing the zone");
 
-	ret = build_version(t->st, z, &v, NULL, &t->warns, err, sizeof(err));
+	ret = build_version(t->za, t->st, z, &v, NULL, &t->warns, err, sizeof(err));
 	if (ret == -ENOMEM)
 		return internal(e, ret, "building the zone");
 	if (ret) {
@@ -1194,18 +1252,54 @@ struct touched {
 	size_t		change;		/* the last change touching it */
 };
 
+/* Checks a replace's policy against its records; *canon gets the text to store. */
+static int check_policy(struct zone_admin_txn *t, uint16_t type,
+			const struct zone_admin_change *c, const struct recs *in, char **canon,
+			struct zone_admin_err *e)
+{
+	const uint8_t *rdata[FP_POLICY_RECORDS_MAX];
+	uint16_t rdlen[FP_POLICY_RECORDS_MAX];
+	struct policy_err pe = { 0 };
+	size_t n;
+	int ret;
+
+	if (c->op != ZONE_ADMIN_REPLACE) {
+		seterr(e, ZONE_ADMIN_INVALID, "policy", "a policy comes only with the whole "
+		       "RRset: replace it");
+		return -EINVAL;
+	}
+	if (in->count != c->nrecords) {
+		seterr(e, ZONE_ADMIN_INVALID, "records", "a record is listed twice; a steered "
+		       "RRset lists each record once");
+		return -EINVAL;
+	}
+	if (policy_records(in->data, in->len, rdata, rdlen, &n)) {
+		seterr(e, ZONE_ADMIN_INVALID, "records", "%u records: a steered RRset has at "
+		       "most %d", in->count, FP_POLICY_RECORDS_MAX);
+		return -EINVAL;
+	}
+	ret = policy_validate(c->policy, type, rdata, rdlen, n, t->za->cfg.slot,
+			      t->za->cfg.slot_ctx, canon, &pe);
+	if (ret == -ENOMEM)
+		return internal(e, ret, "policy");
+	if (ret)
+		seterr(e, ZONE_ADMIN_INVALID, pe.field, "%s", pe.msg);
+	return ret;
+}
+
 static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 		     const struct zone_admin_change *c, struct journal *jr,
 		     uint8_t *owner, bool *changed, struct recs *old_soa, uint32_t *old_soa_ttl,
 		     struct zone_admin_err *e)
 {
 	struct recs old = { 0 }, in = { 0 }, out = { 0 };
+	const uint8_t *rd, *old_policy = NULL;
+	char *canon = NULL, on[DNS_NAME_TEXT_MAX], tn[16];
+	size_t pos, old_plen = 0, plen;
 	struct store_rrset rs;
 	bool exists, is_apex;
 	uint32_t ttl, old_ttl = 0;
-	const uint8_t *rd;
 	uint16_t type, rdlen;
-	size_t pos;
 	int ret;
 
 	*changed = false;
@@ -1221,6 +1315,11 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 	}
 	if (c->op != ZONE_ADMIN_DELETE) {
 		ret = parse_records(z, type, c, &in, e);
+		if (ret)
+			goto out;
+	}
+	if (c->policy) {
+		ret = check_policy(t, type, c, &in, &canon, e);
 		if (ret)
 			goto out;
 	}
@@ -1252,6 +1351,8 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 	exists = !ret;
 	if (exists) {
 		old_ttl = rs.ttl;
+		old_policy = rs.policy;
+		old_plen = rs.policy_len;
 		ret = recs_from_data(&old, rs.data, rs.data_len);
 		if (ret) {
 			internal(e, ret, "reading the RRset");
@@ -1259,6 +1360,16 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 		}
 	}
 	ret = 0;
+	/* Its per-record arrays follow the records: adding or removing one
+	 * would leave them pointing at the wrong records. */
+	if (old_plen && (c->op == ZONE_ADMIN_ADD || c->op == ZONE_ADMIN_REMOVE)) {
+		seterr(e, ZONE_ADMIN_SEMANTIC, "records", "%s %s is steered by a policy: replace "
+		       "the RRset with its records and policy instead of %s records",
+		       name_str(owner, on, sizeof(on)), dns_type_to_text(type, tn),
+		       c->op == ZONE_ADMIN_ADD ? "adding" : "removing");
+		ret = -EINVAL;
+		goto out;
+	}
 	if (type == DNS_TYPE_SOA && !old_soa->count) {
 		ret = recs_from_data(old_soa, old.data, old.len);
 		*old_soa_ttl = old_ttl;
@@ -1308,7 +1419,11 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 		internal(e, ret, "records");
 		goto out;
 	}
-	if (exists && ttl == old_ttl && out.len == old.len && !memcmp(out.data, old.data, old.len))
+	plen = canon ? strlen(canon) : 0;
+	if (c->op != ZONE_ADMIN_REPLACE)
+		plen = old_plen;
+	if (exists && ttl == old_ttl && out.len == old.len && !memcmp(out.data, old.data, old.len) &&
+	    plen == old_plen && (!plen || !memcmp(canon, old_policy, plen)))
 		goto out;	/* the same records in the same order: no change */
 	if (!exists && !out.count)
 		goto out;
@@ -1324,6 +1439,9 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 		rs.count = out.count;
 		rs.data = out.data;
 		rs.data_len = out.len;
+		/* A replace sets the policy (none: a plain RRset again). */
+		rs.policy = (const uint8_t *)canon;
+		rs.policy_len = canon ? strlen(canon) : 0;
 		ret = store_rrset_put(t->st, z->id, &rs);
 		if (!ret && !exists)
 			z->nrrsets++;
@@ -1335,6 +1453,7 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 	if (ret)
 		internal(e, ret, "writing the RRset");
 out:
+	free(canon);
 	recs_free(&old);
 	recs_free(&in);
 	recs_free(&out);
@@ -1608,7 +1727,7 @@ static int write_version(struct zone_admin_txn *t, struct store_zone *z, const s
 			 struct zone_admin_err *e)
 {
 	struct recs r = { 0 };
-	struct store_rrset rs;
+	struct store_rrset rs = { 0 };	/* a zone file carries no policies */
 	size_t i, j, k;
 	int ret = 0;
 
@@ -1701,7 +1820,7 @@ static int create_from(struct zone_admin_txn *t, struct zone *v, const char *acc
 	if (ret)
 		return ret;
 	/* Served from what is stored, exactly as after a restart. */
-	ret = build_version(t->st, &z, &served, NULL, &t->warns, err, sizeof(err));
+	ret = build_version(t->za, t->st, &z, &served, NULL, &t->warns, err, sizeof(err));
 	if (ret) {
 		seterr(e, ret == -ENOMEM ? ZONE_ADMIN_INTERNAL : ZONE_ADMIN_SEMANTIC, NULL, "%s",
 		       err);
@@ -1980,6 +2099,43 @@ struct export_ctx {
 	int	err;
 };
 
+/* Every check resolves: a description needs the names, not the slots. */
+static int any_slot(const char *check, void *ctx)
+{
+	(void)check;
+	(void)ctx;
+	return 0;
+}
+
+/* A master file has no place for a policy: the export says it in a comment
+ * above the records it steers, so a reader knows what the file leaves out. */
+static int export_policy(FILE *f, const struct store_rrset *rs)
+{
+	const uint8_t *rdata[FP_POLICY_RECORDS_MAX];
+	uint16_t rdlen[FP_POLICY_RECORDS_MAX];
+	struct policy_err pe;
+	struct policy *p = NULL;
+	char desc[512];
+	size_t n;
+	int ret;
+
+	ret = policy_records(rs->data, rs->data_len, rdata, rdlen, &n);
+	if (!ret)
+		ret = policy_compile((const char *)rs->policy, rs->policy_len, rs->type, rdata,
+				     rdlen, n, any_slot, NULL, &p, &pe);
+	if (!ret)
+		ret = policy_describe(p, desc, sizeof(desc));
+	policy_free(p);
+	if (ret == -ENOSPC)
+		snprintf(desc, sizeof(desc), "%.*s", (int)(rs->policy_len < 400 ?
+			 rs->policy_len : 400), (const char *)rs->policy);
+	else if (ret < 0)
+		snprintf(desc, sizeof(desc), "unreadable");
+	if (fprintf(f, "; policy (not in zone files; kept by the API): %s\n", desc) < 0)
+		return -EIO;
+	return 0;
+}
+
 static int export_rrset(const struct store_rrset *rs, void *arg)
 {
 	struct export_ctx *x = arg;
@@ -1990,6 +2146,11 @@ static int export_rrset(const struct store_rrset *rs, void *arg)
 	size_t pos;
 	int ret;
 
+	if (rs->policy_len) {
+		ret = export_policy(x->f, rs);
+		if (ret)
+			return ret;
+	}
 	for_each_rec(rs->data, rs->data_len, pos, rd, rdlen) {
 		rr.rdata = rd;
 		rr.rdlen = rdlen;
@@ -2063,4 +2224,66 @@ int zone_admin_soa_get(struct store_txn *t, const struct store_zone *z, char *mn
 		vals[i] = get32(rd + off + 4 * i);
 	*ttl = soa.ttl;
 	return 0;
+}
+
+/* ---- health checks named by policies ---- */
+
+struct in_use {
+	struct store_txn	*t;
+	const char		*name;
+	char			quoted[POLICY_CHECK_NAME_MAX + 3];
+	size_t			qlen;
+	bool			found;
+};
+
+static int in_use_rrset(const struct store_rrset *rs, void *arg)
+{
+	struct in_use *u = arg;
+	json_t *obj, *x;
+	size_t i;
+
+	/* Only a policy holding the quoted name is worth parsing. */
+	if (!rs->policy_len || !memmem(rs->policy, rs->policy_len, u->quoted, u->qlen))
+		return 0;
+	obj = policy_json_text((const char *)rs->policy, rs->policy_len);
+	json_array_foreach(json_object_get(obj, "healthchecks"), i, x)
+		if (json_is_string(x) && !strcmp(json_string_value(x), u->name))
+			u->found = true;
+	json_decref(obj);
+	return u->found ? 1 : 0;
+}
+
+static int in_use_zone(const struct store_zone *z, void *arg)
+{
+	struct in_use *u = arg;
+	int ret;
+
+	ret = store_rrset_foreach(u->t, z->id, NULL, NULL, 0, in_use_rrset, u);
+	return ret < 0 ? ret : u->found;
+}
+
+/* Scans every stored RRset: deleting a check is rare, and an index of
+ * check names would be one more thing for every write to keep right. */
+bool zone_admin_check_in_use(const char *name, void *ctx)
+{
+	struct zone_admin *za = ctx;
+	struct in_use u = { .name = name };
+	int ret;
+
+	if (strlen(name) > POLICY_CHECK_NAME_MAX)
+		return false;
+	u.qlen = snprintf(u.quoted, sizeof(u.quoted), "\"%s\"", name);
+	ret = store_txn_begin(za->st, false, &u.t);
+	if (ret) {
+		/* Refuse the delete rather than strand a policy. */
+		log_err("health check %s: cannot read the store: %s", name, strerror(-ret));
+		return true;
+	}
+	ret = store_zone_foreach(u.t, NULL, NULL, in_use_zone, &u);
+	store_txn_abort(u.t);
+	if (ret < 0) {
+		log_err("health check %s: cannot read the store: %s", name, strerror(-ret));
+		return true;
+	}
+	return u.found;
 }
