@@ -29,7 +29,10 @@ JP=198.18.100.12
 DEF=198.18.100.13
 PLAIN=198.18.100.20
 
+# make exports NAMESERVE_GEO_DIR; run by hand, look beside the checkout (or
+# beside the directory of worktrees).
 GEO_DIR=${NAMESERVE_GEO_DIR:-$TOP/../shared/geo}
+[ -d "$GEO_DIR" ] || GEO_DIR=$TOP/../../shared/geo
 GEO_DB=$GEO_DIR/GeoIP2-Country-Test.mmdb
 
 # The client's sources: subnet 1 and 2 have rules, 3 has none.
