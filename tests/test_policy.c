@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "dns_rdata.h"
+#include "geo.h"
 #include "policy.h"
 
 struct rrset {
@@ -397,6 +398,69 @@ static void test_region_cidr(void **state)
 	policy_free(p);
 }
 
+static uint32_t region_geo(const struct policy *p, const struct geo *g, const char *addr,
+			   uint8_t *scope)
+{
+	uint8_t a[16];
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	assert_int_equal(inet_pton(family, addr, a), 1);
+	return policy_region(p, g, family, a, scope);
+}
+
+/* Countries and continents from MaxMind's test database; the scope is the
+ * database network's, narrowed past CIDR rules inside it. */
+static void test_region_geo(void **state)
+{
+	const char *dir = getenv("NAMESERVE_GEO_DIR");
+	struct policy *p;
+	struct rrset rs;
+	struct geo *g;
+	char path[512];
+	uint8_t scope;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/GeoIP2-Country-Test.mmdb", dir ? dir : "../shared/geo");
+	if (geo_open(&g, path)) {
+		skip();
+		return;
+	}
+	rrset_init(&rs, DNS_TYPE_A, "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", NULL);
+	p = compile(&rs, "{\"geo\":{\"rules\":["
+		    "{\"countries\":[\"GB\"],\"records\":[\"192.0.2.1\"]},"
+		    "{\"continents\":[\"AS\"],\"records\":[\"192.0.2.2\"]},"
+		    "{\"cidrs\":[\"81.2.69.176/28\"],\"records\":[\"192.0.2.3\"]},"
+		    "{\"continents\":[\"EU\"],\"records\":[\"192.0.2.4\"]},"
+		    "{\"countries\":[\"DE\"],\"records\":[\"192.0.2.2\"]}],"
+		    "\"default\":[\"192.0.2.4\",\"192.0.2.3\"]}}");
+	/* 81.2.69.160/27 is GB: its country rule, over the /27 less the /28 rule. */
+	assert_int_equal(region_geo(p, g, "81.2.69.161", &scope), 1);
+	assert_int_equal(scope, 28);
+	/* The CIDR rule wins over the country. */
+	assert_int_equal(region_geo(p, g, "81.2.69.180", &scope), 3);
+	assert_int_equal(scope, 28);
+	/* 2001:218::/32 is JP in AS: no JP rule, the continent's. */
+	assert_int_equal(region_geo(p, g, "2001:218::1", &scope), 2);
+	assert_int_equal(scope, 32);
+	/* 2a02:d180::/29 is DE in EU: the country before the continent. */
+	assert_int_equal(region_geo(p, g, "2a02:d180::1", &scope), 5);
+	assert_int_equal(scope, 29);
+	/* 2a02:cfc0::/29 is FR in EU. */
+	assert_int_equal(region_geo(p, g, "2a02:cfc0::1", &scope), 4);
+	assert_int_equal(scope, 29);
+	/* 2a02:e700::/29 is LY in AF: no rule, the default. */
+	assert_int_equal(region_geo(p, g, "2a02:e700::1", &scope), 0);
+	assert_int_equal(scope, 29);
+	/* Not in the database: the default, over the empty network it is in. */
+	assert_int_equal(region_geo(p, g, "198.18.0.1", &scope), 0);
+	assert_true(scope <= 32);
+	/* Without a database only CIDR rules match. */
+	assert_int_equal(region_geo(p, NULL, "81.2.69.161", &scope), 0);
+	assert_int_equal(scope, 28);
+	policy_free(p);
+	geo_close(g);
+}
+
 static void test_select_distribution(void **state)
 {
 	struct fp_health h;
@@ -444,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_compile),
 		cmocka_unit_test(test_region_cidr),
+		cmocka_unit_test(test_region_geo),
 		cmocka_unit_test(test_select_distribution),
 	};
 

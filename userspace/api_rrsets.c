@@ -13,7 +13,7 @@
 static json_t *rrset_json(const struct store_rrset *rs)
 {
 	char name[DNS_NAME_TEXT_MAX], tb[16];
-	json_t *recs = json_array();
+	json_t *recs = json_array(), *policy;
 	size_t pos = 0, cap = TEXT_CAP;
 	char *text = malloc(cap);
 	int n;
@@ -37,9 +37,10 @@ static json_t *rrset_json(const struct store_rrset *rs)
 	free(text);
 	if (dns_name_to_text(name, sizeof(name), rs->owner) < 0)
 		snprintf(name, sizeof(name), "?");
-	return json_pack("{s:s,s:s,s:I,s:o,s:n}", "name", name, "type",
+	policy = policy_json_text((const char *)rs->policy, rs->policy_len);
+	return json_pack("{s:s,s:s,s:I,s:o,s:o}", "name", name, "type",
 			 dns_type_to_text(rs->type, tb), "ttl", (json_int_t)rs->ttl, "records", recs,
-			 "policy");
+			 "policy", policy ? policy : json_null());
 }
 
 /* The zone of the path, or a 404 reply. */
@@ -257,12 +258,10 @@ int api_rrsets_put(struct api_req *r)
 	body = api_body_object(r);
 	if (!body || !api_only_keys(r, body, NULL, keys))
 		return -1;
+	/* A PUT replaces the whole RRset: without a policy it is plain. */
 	policy = json_object_get(body, "policy");
-	if (policy && !json_is_null(policy)) {
-		api_reply_error(r, 400, "policy", "routing policies are not supported yet; "
-				"give null");
-		return -1;
-	}
+	if (policy && !json_is_null(policy))
+		c.policy = policy;
 	if (!change_fields(r, body, "", true, &c, &records))
 		goto out;
 	api_if_match(r, &m);
@@ -363,13 +362,8 @@ int api_rrsets_patch(struct api_req *r)
 		ch[i].op = ops[j].op;
 		ch[i].name = json_string_value(json_object_get(c, "name"));
 		ch[i].type = json_string_value(json_object_get(c, "type"));
-		if (json_object_get(c, "policy") && !json_is_null(json_object_get(c, "policy"))) {
-			char f[64];
-
-			snprintf(f, sizeof(f), "%spolicy", prefix);
-			api_reply_error(r, 400, f, "routing policies are not supported yet");
-			goto out;
-		}
+		if (json_object_get(c, "policy") && !json_is_null(json_object_get(c, "policy")))
+			ch[i].policy = json_object_get(c, "policy");
 		if (!change_fields(r, c, prefix, ch[i].op != ZONE_ADMIN_DELETE, &ch[i], &recs[i]))
 			goto out;
 	}

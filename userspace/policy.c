@@ -20,10 +20,6 @@
 #define POLICY_CODES_MAX	512
 #define POLICY_RDATA_MAX	64	/* A and AAAA only */
 
-/* A database reader is optional: policy_region() reaches geo_lookup() only
- * through a struct geo that geo_open() made, which links geo.o in. */
-#pragma weak geo_lookup
-
 static const char *const continents[] = { "AF", "AN", "AS", "EU", "NA", "OC", "SA" };
 
 struct parse {
@@ -750,7 +746,7 @@ uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 	if (best) {
 		region = best->region;
 		base = best->len;
-	} else if (p->ncodes && g && geo_lookup) {
+	} else if (p->ncodes && g) {
 		/* The answer holds across the database network: one location. */
 		memset(&loc, 0, sizeof(loc));
 		prefix = bits;
