@@ -3,6 +3,7 @@
  * exercises each of them (tests/zones/engine/); byte-exact checks of what the
  * XDP fast path must reproduce. Run from the top of the tree. */
 #include <ctype.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,10 @@
 
 #include "engine.h"
 #include "fastpath.h"
+#include "fp_policy.h"
+#include "geo.h"
+#include "metrics.h"
+#include "policy.h"
 #include "zone_fixture.h"
 #include "zone_store.h"
 
@@ -839,6 +844,7 @@ struct walk_log {
 		uint16_t	ancount;
 		uint16_t	len;
 		bool		pass_do;
+		const struct policy *policy;
 		uint8_t		answer[FP_ANSWER_MAX];
 	} e[64];
 };
@@ -854,6 +860,7 @@ static int walk_cb(const struct fastpath_entry *fe, void *ctx)
 	log->e[log->n].ancount = fe->ancount;
 	log->e[log->n].len = fe->answer_len;
 	log->e[log->n].pass_do = fe->pass_do;
+	log->e[log->n].policy = fe->policy;
 	assert_true(fe->answer_len <= FP_ANSWER_MAX);
 	memcpy(log->e[log->n].answer, fe->answer, fe->answer_len);
 	log->n++;
@@ -997,6 +1004,596 @@ static void test_fastpath_walk_all_nested(void **state)
 	zone_store_free(s);
 }
 
+/* ---- traffic steering: the engine's side of include/fp_policy.h ---- */
+
+static const struct fx_rec steer_recs[] = {
+	{ "steer.test.", 60, DNS_TYPE_SOA, "ns.steer.test. h.steer.test. 1 3600 600 86400 60" },
+	{ "steer.test.", 60, DNS_TYPE_NS, "ns.steer.test." },
+	{ "steer.test.", 60, DNS_TYPE_MX, "10 w.steer.test." },
+	{ "ns.steer.test.", 60, DNS_TYPE_A, "198.18.0.53" },
+	{ "w.steer.test.", 60, DNS_TYPE_A, "198.18.1.1" },
+	{ "w.steer.test.", 60, DNS_TYPE_A, "198.18.1.2" },
+	{ "w.steer.test.", 60, DNS_TYPE_A, "198.18.1.3" },
+	{ "h.steer.test.", 60, DNS_TYPE_A, "198.18.2.1" },
+	{ "h.steer.test.", 60, DNS_TYPE_A, "198.18.2.2" },
+	{ "h.steer.test.", 60, DNS_TYPE_A, "198.18.2.3" },
+	{ "f.steer.test.", 60, DNS_TYPE_A, "198.18.6.1" },
+	{ "f.steer.test.", 60, DNS_TYPE_A, "198.18.6.2" },
+	{ "g.steer.test.", 60, DNS_TYPE_A, "198.18.4.1" },
+	{ "g.steer.test.", 60, DNS_TYPE_A, "198.18.4.2" },
+	{ "g.steer.test.", 60, DNS_TYPE_A, "198.18.4.3" },
+	{ "g.steer.test.", 60, DNS_TYPE_A, "198.18.4.4" },
+	{ "cn.steer.test.", 60, DNS_TYPE_CNAME, "g.steer.test." },
+	{ "plain.steer.test.", 60, DNS_TYPE_A, "198.18.5.1" },
+};
+
+static const char *const multi_json =
+	"{\"multivalue\":true,\"healthchecks\":[\"c0\",\"c1\",\"c2\",\"c3\",\"c4\",\"c5\",\"c6\","
+	"\"c7\",\"c8\",\"c9\",\"c10\",\"c11\"]}";
+
+static struct {
+	const char	*owner;
+	uint16_t	type;
+	const char	*json;
+} const steer_pols[] = {
+	{ "w.steer.test.", DNS_TYPE_A, "{\"weights\":[70,30,0]}" },
+	{ "h.steer.test.", DNS_TYPE_A, "{\"healthchecks\":[\"c1\",\"c2\",\"c3\"]}" },
+	{ "f.steer.test.", DNS_TYPE_A,
+	  "{\"healthchecks\":[\"c4\",\"c5\"],\"failover\":[\"primary\",\"secondary\"]}" },
+	{ "g.steer.test.", DNS_TYPE_A,
+	  "{\"geo\":{\"rules\":[{\"continents\":[\"EU\"],\"records\":[\"198.18.4.1\"]},"
+	  "{\"countries\":[\"JP\"],\"records\":[\"198.18.4.2\"]},"
+	  "{\"cidrs\":[\"198.18.9.0/24\",\"2001:db8:9::/48\"],\"records\":[\"198.18.4.3\"]}],"
+	  "\"default\":[\"198.18.4.4\"]}}" },
+	{ "m.steer.test.", DNS_TYPE_A, NULL },		/* multi_json */
+	{ "m6.steer.test.", DNS_TYPE_AAAA, "{\"weights\":[1,1,1,1,1,1,1,1,1,1]}" },
+};
+
+#define NSTEER	(sizeof(steer_pols) / sizeof(steer_pols[0]))
+
+static struct zone_store *szs;
+static struct engine *seng;
+static struct geo *sgeo;
+static struct fp_health shealth;
+static struct zone *szone;
+static struct policy *spol[NSTEER];
+static struct zone_rrset *sset[NSTEER];
+
+/* Checks are named cN and live in slot N. */
+static int slot_of(const char *check, void *ctx)
+{
+	(void)ctx;
+	if (check[0] != 'c' || !check[1])
+		return -ENOENT;
+	return atoi(check + 1);
+}
+
+static struct zone_rrset *find_rrset(const struct zone *z, const char *owner, uint16_t type)
+{
+	uint8_t name[DNS_NAME_MAX];
+	const struct zone_node *n;
+	int len;
+
+	len = dns_name_from_text(name, owner, strlen(owner), NULL);
+	assert_true(len > 0);
+	n = zone_lookup(z, name, len, dns_name_hash(name));
+	assert_non_null(n);
+	return (struct zone_rrset *)zone_node_rrset(n, type);
+}
+
+/* Compiles json for the RRset and hangs it on the built version, as the
+ * builder would; teardown takes it off again before the zone goes. */
+static void attach_policy(size_t i, const char *json)
+{
+	const uint8_t *rdata[FP_POLICY_RECORDS_MAX];
+	uint16_t rdlen[FP_POLICY_RECORDS_MAX];
+	struct zone_rrset *set = find_rrset(szone, steer_pols[i].owner, steer_pols[i].type);
+	struct policy_err e = { 0 };
+	json_error_t jerr;
+	char *canon = NULL;
+	json_t *obj;
+	uint16_t k;
+
+	assert_non_null(set);
+	for (k = 0; k < set->count; k++) {
+		rdata[k] = set->rrs[k].rdata;
+		rdlen[k] = set->rrs[k].rdlen;
+	}
+	obj = json_loads(json, 0, &jerr);
+	assert_non_null(obj);
+	if (policy_validate(obj, set->type, rdata, rdlen, set->count, slot_of, NULL, &canon, &e))
+		fail_msg("%s: %s: %s", steer_pols[i].owner, e.field, e.msg);
+	assert_int_equal(policy_compile(canon, strlen(canon), set->type, rdata, rdlen, set->count,
+					slot_of, NULL, &spol[i], &e), 0);
+	free(canon);
+	json_decref(obj);
+	set->policy = spol[i];
+	sset[i] = set;
+}
+
+static const char *geo_db(void)
+{
+	static char path[512];
+	const char *dir = getenv("NAMESERVE_GEO_DIR");
+
+	snprintf(path, sizeof(path), "%s/GeoIP2-Country-Test.mmdb", dir ? dir : "../shared/geo");
+	return path;
+}
+
+static int steer_setup(void **state)
+{
+	struct fx_rec recs[64];
+	static char addr[12][40], addr6[10][40];
+	char err[512];
+	struct engine_config cfg = { 0 };
+	size_t n = sizeof(steer_recs) / sizeof(steer_recs[0]), i;
+
+	(void)state;
+	rcu_register_thread();
+	memcpy(recs, steer_recs, sizeof(steer_recs));
+	for (i = 0; i < 12; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "198.18.3.%zu", i + 1);
+		recs[n++] = (struct fx_rec){ "m.steer.test.", 60, DNS_TYPE_A, addr[i] };
+	}
+	/* 10 AAAA of 28 bytes: 280 > FP_ANSWER_MAX, so the engine keeps it */
+	for (i = 0; i < 10; i++) {
+		snprintf(addr6[i], sizeof(addr6[i]), "2001:db8:6::%zx", i + 1);
+		recs[n++] = (struct fx_rec){ "m6.steer.test.", 60, DNS_TYPE_AAAA, addr6[i] };
+	}
+	szone = fx_zone(recs, n, err, sizeof(err));
+	if (!szone) {
+		fprintf(stderr, "steer_setup: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < NSTEER; i++)
+		attach_policy(i, steer_pols[i].json ? steer_pols[i].json : multi_json);
+	if (zone_store_new(&szs) || zone_store_publish(szs, szone))
+		return -1;
+	if (geo_open(&sgeo, geo_db())) {
+		fprintf(stderr, "steer_setup: %s: cannot open (NAMESERVE_GEO_DIR)\n", geo_db());
+		return -1;
+	}
+	cfg.geo = sgeo;
+	cfg.health = &shealth;
+	return engine_new(&seng, szs, &cfg);
+}
+
+static int steer_teardown(void **state)
+{
+	size_t i;
+
+	(void)state;
+	engine_free(seng);
+	/* The policies are ours: off the version before it is freed. */
+	for (i = 0; i < NSTEER; i++) {
+		if (sset[i])
+			sset[i]->policy = NULL;
+		policy_free(spol[i]);
+	}
+	zone_store_free(szs);
+	geo_close(sgeo);
+	rcu_unregister_thread();
+	return 0;
+}
+
+struct ecs {
+	uint16_t	family;
+	uint8_t		source, scope;
+	const char	*addr;		/* text; NULL: raw */
+	uint8_t		rawlen;
+	uint8_t		raw[20];	/* with addr NULL: these bytes, rawlen of them */
+};
+
+#define ECS(f, s, a)	{ .family = (f), .source = (s), .addr = (a) }
+
+/* An EDNS query carrying the client subnet option (and a second if twice). */
+static size_t ecs_query(uint8_t *buf, const char *name, uint16_t type, const struct ecs *c,
+			bool twice)
+{
+	struct fx_query_opts o = { .id = 7, .edns = true };
+	size_t len = fx_query(buf, name, type, &o), olen, start = len;
+	uint8_t a[16] = { 0 };
+	int k;
+
+	for (k = 0; k < (twice ? 2 : 1); k++) {
+		if (c->addr) {
+			assert_int_equal(inet_pton(c->family == 1 ? AF_INET : AF_INET6, c->addr,
+						   a), 1);
+			olen = (c->source + 7) / 8;
+			memcpy(buf + len + 8, a, olen);
+		} else {
+			olen = c->rawlen;
+			memcpy(buf + len + 8, c->raw, olen);
+		}
+		dns_put16(buf + len, DNS_EDNS_OPT_ECS);
+		dns_put16(buf + len + 2, 4 + olen);
+		dns_put16(buf + len + 4, c->family);
+		buf[len + 6] = c->source;
+		buf[len + 7] = c->scope;
+		len += 8 + olen;
+	}
+	dns_put16(buf + start - 2, len - start);
+	return len;
+}
+
+static enum engine_state sask_from(const uint8_t *q, size_t qlen, const char *from)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct engine_query_params p = { .proto = ENGINE_PROTO_UDP };
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	enum engine_state st;
+
+	if (from && inet_pton(AF_INET, from, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		p.remote = (struct sockaddr *)s4;
+		p.remote_len = sizeof(*s4);
+	} else if (from) {
+		assert_int_equal(inet_pton(AF_INET6, from, &s6->sin6_addr), 1);
+		s6->sin6_family = AF_INET6;
+		p.remote = (struct sockaddr *)s6;
+		p.remote_len = sizeof(*s6);
+	}
+	st = engine_answer(seng, &p, q, qlen, resp, sizeof(resp), &resp_len);
+	if (st == ENGINE_DONE || st == ENGINE_TRUNC)
+		assert_int_equal(fx_parse(resp, resp_len, &rep), 0);
+	return st;
+}
+
+static void sask(const char *name, uint16_t type, const char *from)
+{
+	size_t qlen = fx_query(query, name, type, NULL);
+
+	assert_int_equal(sask_from(query, qlen, from), ENGINE_DONE);
+}
+
+/* The last octet of answer record i (an A record). */
+static unsigned int a_last(int i)
+{
+	assert_true(i < rep.an);
+	assert_int_equal(rep.rr[i].type, DNS_TYPE_A);
+	return resp[rep.rr[i].rdata_off + 3];
+}
+
+/* The reply's client subnet option: 1 and its fields, 0 if absent. */
+static int reply_ecs(uint16_t *family, uint8_t *source, uint8_t *scope, uint8_t *addr,
+		     uint16_t *alen)
+{
+	size_t pos, end;
+	int i;
+
+	for (i = rep.an + rep.ns; i < rep.nrr; i++) {
+		if (rep.rr[i].type != 41)
+			continue;
+		pos = rep.rr[i].rdata_off;
+		end = pos + rep.rr[i].rdlen;
+		while (pos + 4 <= end) {
+			uint16_t code = dns_get16(resp + pos), olen = dns_get16(resp + pos + 2);
+
+			if (code == DNS_EDNS_OPT_ECS) {
+				assert_true(olen >= 4);
+				*family = dns_get16(resp + pos + 4);
+				*source = resp[pos + 6];
+				*scope = resp[pos + 7];
+				*alen = olen - 4;
+				memcpy(addr, resp + pos + 8, olen - 4);
+				return 1;
+			}
+			pos += 4 + olen;
+		}
+	}
+	return 0;
+}
+
+static void test_steer_weighted(void **state)
+{
+	unsigned int count[4] = { 0 }, i, n = 20000;
+
+	(void)state;
+	memset(&shealth, 0, sizeof(shealth));
+	for (i = 0; i < n; i++) {
+		sask("w.steer.test.", DNS_TYPE_A, "198.18.0.9");
+		assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+		assert_int_equal(rep.an, 1);
+		assert_true(a_last(0) >= 1 && a_last(0) <= 3);
+		count[a_last(0)]++;
+	}
+	print_message("weighted 70/30/0 over %u answers: %u / %u / %u\n", n, count[1], count[2],
+		      count[3]);
+	assert_true(count[1] >= n * 68 / 100 && count[1] <= n * 72 / 100);
+	assert_true(count[2] >= n * 28 / 100 && count[2] <= n * 32 / 100);
+	assert_int_equal(count[3], 0);
+}
+
+static void test_steer_health(void **state)
+{
+	uint64_t before;
+
+	(void)state;
+	memset(&shealth, 0, sizeof(shealth));
+	sask("h.steer.test.", DNS_TYPE_A, NULL);
+	assert_int_equal(rep.an, 3);
+	assert_int_equal(a_last(0), 1);
+	assert_int_equal(a_last(2), 3);
+	/* c2 down: its record goes, the others stay in order */
+	shealth.down[0] = 1ULL << 2;
+	sask("h.steer.test.", DNS_TYPE_A, NULL);
+	assert_int_equal(rep.an, 2);
+	assert_int_equal(a_last(0), 1);
+	assert_int_equal(a_last(1), 3);
+	/* all down: fail open, every primary, and counted */
+	before = metrics_policy_fail_opens();
+	shealth.down[0] = 1ULL << 1 | 1ULL << 2 | 1ULL << 3;
+	sask("h.steer.test.", DNS_TYPE_A, NULL);
+	assert_int_equal(rep.an, 3);
+	assert_int_equal(metrics_policy_fail_opens(), before + 1);
+	/* through a CNAME too, and glue-like additional data is never steered */
+	memset(&shealth, 0, sizeof(shealth));
+	sask("steer.test.", DNS_TYPE_MX, NULL);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(rep.ar, 3);	/* w's three A records, all of them */
+}
+
+static void test_steer_failover(void **state)
+{
+	(void)state;
+	memset(&shealth, 0, sizeof(shealth));
+	sask("f.steer.test.", DNS_TYPE_A, NULL);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(a_last(0), 1);
+	shealth.down[0] = 1ULL << 4;		/* the primary */
+	sask("f.steer.test.", DNS_TYPE_A, NULL);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(a_last(0), 2);
+	shealth.down[0] = 1ULL << 4 | 1ULL << 5;	/* both: the primary, failing open */
+	sask("f.steer.test.", DNS_TYPE_A, NULL);
+	assert_int_equal(rep.an, 1);
+	assert_int_equal(a_last(0), 1);
+	memset(&shealth, 0, sizeof(shealth));
+}
+
+static void test_steer_multivalue(void **state)
+{
+	unsigned int seen = 0, i, j, k, last;
+
+	(void)state;
+	memset(&shealth, 0, sizeof(shealth));
+	for (i = 0; i < 2000; i++) {
+		sask("m.steer.test.", DNS_TYPE_A, NULL);
+		assert_int_equal(rep.an, FP_POLICY_MULTI_MAX);
+		for (j = 0; j < rep.an; j++) {
+			last = a_last(j);
+			assert_true(last >= 1 && last <= 12);
+			for (k = 0; k < j; k++)
+				assert_int_not_equal(a_last(k), last);
+			seen |= 1U << last;
+		}
+	}
+	assert_int_equal(seen, 0x1ffe);		/* every record shows up */
+	/* 9 of 12 down: the 3 healthy ones only */
+	shealth.down[0] = 0x1ff;
+	for (i = 0; i < 50; i++) {
+		sask("m.steer.test.", DNS_TYPE_A, NULL);
+		assert_int_equal(rep.an, 3);
+		for (j = 0; j < rep.an; j++)
+			assert_true(a_last(j) >= 10);
+	}
+	memset(&shealth, 0, sizeof(shealth));
+}
+
+/* RFC 7871 §7.2.1 echo: family, source and address as asked, scope as given. */
+static void assert_ecs_echo(const struct ecs *c, uint8_t want_scope)
+{
+	uint8_t source, scope, addr[20], a[16] = { 0 };
+	uint16_t family, alen;
+
+	assert_int_equal(reply_ecs(&family, &source, &scope, addr, &alen), 1);
+	assert_int_equal(family, c->family);
+	assert_int_equal(source, c->source);
+	assert_int_equal(scope, want_scope);
+	assert_int_equal(alen, (c->source + 7) / 8);
+	assert_int_equal(inet_pton(c->family == 1 ? AF_INET : AF_INET6, c->addr, a), 1);
+	assert_memory_equal(addr, a, alen);
+}
+
+/* The scope the policy gives addr: what the reply must carry. */
+static uint8_t want_scope(const char *addr, int family)
+{
+	uint8_t a[16] = { 0 }, scope = 0xff;
+
+	assert_int_equal(inet_pton(family, addr, a), 1);
+	policy_region(spol[3], sgeo, family, a, &scope);
+	return scope;
+}
+
+static void test_steer_geo_ecs(void **state)
+{
+	static const struct {
+		struct ecs	c;
+		unsigned int	want;
+		int		family;
+	} cases[] = {
+		{ ECS(1, 27, "81.2.69.160"), 1, AF_INET },	/* GB, EU: the continent rule */
+		{ ECS(1, 32, "81.2.69.161"), 1, AF_INET },
+		{ ECS(2, 32, "2001:218::"), 2, AF_INET6 },	/* JP */
+		{ ECS(2, 48, "2001:218:1::"), 2, AF_INET6 },
+		{ ECS(2, 29, "2a02:d180::"), 1, AF_INET6 },	/* DE, EU */
+		{ ECS(1, 24, "198.18.9.0"), 3, AF_INET },	/* the CIDR rule */
+		{ ECS(2, 56, "2001:db8:9:100::"), 3, AF_INET6 },
+		{ ECS(1, 24, "198.18.200.0"), 4, AF_INET },	/* unknown: default */
+		{ ECS(2, 48, "2001:db8:7::"), 4, AF_INET6 },
+	};
+	uint16_t family, alen;
+	uint8_t source, scope, addr[20];
+	size_t i, qlen;
+
+	(void)state;
+	memset(&shealth, 0, sizeof(shealth));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		qlen = ecs_query(query, "g.steer.test.", DNS_TYPE_A, &cases[i].c, false);
+		/* the source address says otherwise: ECS wins */
+		assert_int_equal(sask_from(query, qlen, "198.18.200.1"), ENGINE_DONE);
+		assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+		assert_int_equal(rep.an, 1);
+		assert_int_equal(a_last(0), cases[i].want);
+		assert_ecs_echo(&cases[i].c, want_scope(cases[i].c.addr, cases[i].family));
+	}
+	/* the scopes themselves: the database's network, the CIDR rule's */
+	assert_int_equal(want_scope("2001:218::", AF_INET6), 32);
+	assert_int_equal(want_scope("198.18.9.0", AF_INET), 24);
+	assert_true(want_scope("81.2.69.160", AF_INET) > 0);
+
+	/* through a CNAME inside the zone */
+	qlen = ecs_query(query, "cn.steer.test.", DNS_TYPE_A, &cases[2].c, false);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 2);
+	assert_int_equal(a_last(1), 2);
+	assert_ecs_echo(&cases[2].c, 32);
+
+	/* no ECS: the source address, and no option in the reply */
+	sask("g.steer.test.", DNS_TYPE_A, "198.18.9.77");
+	assert_int_equal(a_last(0), 3);
+	sask("g.steer.test.", DNS_TYPE_A, "::ffff:198.18.9.77");
+	assert_int_equal(a_last(0), 3);
+	sask("g.steer.test.", DNS_TYPE_A, "2001:db8:9::1");
+	assert_int_equal(a_last(0), 3);
+	sask("g.steer.test.", DNS_TYPE_A, "198.18.10.1");
+	assert_int_equal(a_last(0), 4);
+	sask("g.steer.test.", DNS_TYPE_A, NULL);
+	assert_int_equal(a_last(0), 4);
+	{
+		struct fx_query_opts o = { .edns = true };
+
+		qlen = fx_query(query, "g.steer.test.", DNS_TYPE_A, &o);
+		assert_int_equal(sask_from(query, qlen, "198.18.9.1"), ENGINE_DONE);
+		assert_int_equal(a_last(0), 3);
+		assert_int_equal(reply_ecs(&family, &source, &scope, addr, &alen), 0);
+	}
+	/* SOURCE PREFIX 0: the source address decides, scope 0 */
+	{
+		const struct ecs zero = ECS(1, 0, "0.0.0.0");
+
+		qlen = ecs_query(query, "g.steer.test.", DNS_TYPE_A, &zero, false);
+		assert_int_equal(sask_from(query, qlen, "198.18.9.1"), ENGINE_DONE);
+		assert_int_equal(a_last(0), 3);
+		assert_ecs_echo(&zero, 0);
+	}
+}
+
+static void test_ecs_unsteered_scope_zero(void **state)
+{
+	const struct ecs c4 = ECS(1, 24, "198.18.9.0"), c6 = ECS(2, 56, "2001:db8:9:100::");
+	size_t qlen;
+
+	(void)state;
+	qlen = ecs_query(query, "plain.steer.test.", DNS_TYPE_A, &c4, false);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(rep.an, 1);
+	assert_ecs_echo(&c4, 0);
+	/* a steered RRset whose answer does not depend on place: scope 0 */
+	qlen = ecs_query(query, "w.steer.test.", DNS_TYPE_A, &c6, false);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_ecs_echo(&c6, 0);
+	qlen = ecs_query(query, "nowhere.steer.test.", DNS_TYPE_A, &c4, false);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_ecs_echo(&c4, 0);
+	qlen = ecs_query(query, "g.steer.test.", DNS_TYPE_TXT, &c4, false);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_int_equal(rep.an, 0);
+	assert_ecs_echo(&c4, 0);
+	/* not ours: REFUSED, still echoed */
+	qlen = ecs_query(query, "example.invalid.", DNS_TYPE_A, &c4, false);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	assert_ecs_echo(&c4, 0);
+}
+
+static void test_ecs_malformed_formerr(void **state)
+{
+	static const struct ecs bad[] = {
+		{ .family = 3, .source = 8, .raw = { 1 }, .rawlen = 1 },	/* family */
+		{ .family = 0, .source = 0, .rawlen = 0 },
+		{ .family = 1, .source = 33, .raw = { 1, 2, 3, 4, 5 }, .rawlen = 5 },
+		{ .family = 2, .source = 129, .rawlen = 17 },
+		{ .family = 1, .source = 24, .raw = { 198, 18 }, .rawlen = 2 },	/* too few */
+		{ .family = 1, .source = 16, .raw = { 198, 18, 0 }, .rawlen = 3 },	/* too many */
+		{ .family = 1, .source = 23, .raw = { 198, 18, 1 }, .rawlen = 3 },	/* bit 24 */
+		{ .family = 2, .source = 1, .raw = { 0x40 }, .rawlen = 1 },
+		{ .family = 1, .source = 24, .scope = 24, .raw = { 198, 18, 1 }, .rawlen = 3 },
+	};
+	static const struct ecs good = { .family = 1, .source = 24, .raw = { 198, 18, 1 },
+					  .rawlen = 3 };
+	uint8_t q[600];
+	size_t i, qlen;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		qlen = ecs_query(query, "plain.steer.test.", DNS_TYPE_A, &bad[i], false);
+		assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+		assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+		assert_int_equal(rep.an, 0);
+	}
+	/* an option shorter than its fixed part */
+	qlen = ecs_query(q, "plain.steer.test.", DNS_TYPE_A, &good, false) - 11;
+	dns_put16(q + qlen - 2, 4 + 3);		/* OPT RDLENGTH */
+	dns_put16(q + qlen + 2, 3);		/* the option: FAMILY and SOURCE only */
+	assert_int_equal(sask_from(q, qlen + 7, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	dns_put16(q + qlen + 2, 4);		/* with SCOPE, no address: well-formed */
+	dns_put16(q + qlen - 2, 4 + 4);
+	q[qlen + 6] = 0;			/* SOURCE 0 */
+	q[qlen + 7] = 0;
+	assert_int_equal(sask_from(q, qlen + 8, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	/* two of them */
+	qlen = ecs_query(query, "plain.steer.test.", DNS_TYPE_A, &good, true);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	/* and the good one alone is fine */
+	qlen = ecs_query(query, "plain.steer.test.", DNS_TYPE_A, &good, false);
+	assert_int_equal(sask_from(query, qlen, NULL), ENGINE_DONE);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+}
+
+static void test_steer_fastpath_walk(void **state)
+{
+	static struct walk_log log;
+	int i, k;
+
+	(void)state;
+	log.n = 0;
+	assert_int_equal(engine_fastpath_walk(szone, walk_cb, &log), 0);
+	/* every record, in zone order, 16 bytes each, with the policy */
+	i = walk_find(&log, "w.steer.test.", DNS_TYPE_A);
+	assert_true(i >= 0);
+	assert_ptr_equal(log.e[i].policy, spol[0]);
+	assert_int_equal(log.e[i].ancount, 3);
+	assert_int_equal(log.e[i].len, 48);
+	for (k = 0; k < 3; k++) {
+		assert_memory_equal(log.e[i].answer + 16 * k, "\xc0\x0c\x00\x01\x00\x01", 6);
+		assert_int_equal(log.e[i].answer[16 * k + 15], k + 1);
+	}
+	i = walk_find(&log, "m.steer.test.", DNS_TYPE_A);
+	assert_true(i >= 0);
+	assert_int_equal(log.e[i].ancount, 12);
+	assert_int_equal(log.e[i].len, 12 * 16);
+	assert_ptr_equal(log.e[i].policy, spol[4]);
+	i = walk_find(&log, "g.steer.test.", DNS_TYPE_A);
+	assert_true(i >= 0);
+	assert_ptr_equal(log.e[i].policy, spol[3]);
+	assert_int_equal(log.e[i].ancount, 4);
+	/* plain ones carry none; 10 steered AAAA (280 bytes) do not fit */
+	i = walk_find(&log, "plain.steer.test.", DNS_TYPE_A);
+	assert_true(i >= 0);
+	assert_null(log.e[i].policy);
+	assert_int_equal(walk_find(&log, "m6.steer.test.", DNS_TYPE_AAAA), -1);
+	/* whereas the engine answers it, one of ten */
+	sask("m6.steer.test.", DNS_TYPE_AAAA, NULL);
+	assert_int_equal(rep.an, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1042,6 +1639,19 @@ int main(void)
 		cmocka_unit_test(test_fastpath_walk_too_long_and_signed),
 		cmocka_unit_test(test_fastpath_walk_all_nested),
 	};
+	const struct CMUnitTest steer_tests[] = {
+		cmocka_unit_test(test_steer_weighted),
+		cmocka_unit_test(test_steer_health),
+		cmocka_unit_test(test_steer_failover),
+		cmocka_unit_test(test_steer_multivalue),
+		cmocka_unit_test(test_steer_geo_ecs),
+		cmocka_unit_test(test_ecs_unsteered_scope_zero),
+		cmocka_unit_test(test_ecs_malformed_formerr),
+		cmocka_unit_test(test_steer_fastpath_walk),
+	};
+	int failed;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	failed = cmocka_run_group_tests(tests, setup, teardown);
+	return failed + cmocka_run_group_tests_name("steering", steer_tests, steer_setup,
+						    steer_teardown);
 }

@@ -2,6 +2,7 @@
 /* map_sync against the real program's maps (needs root): full syncs install,
  * change and remove answers; names land in the tier their length picks; zone
  * syncs touch only their zone's keys, and only those that changed. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "fastpath.h"
 #include "fp_answer.h"
 #include "map_sync.h"
+#include "policy.h"
 #include "xdp_dns.skel.h"
 
 struct fixture {
@@ -470,6 +472,337 @@ static void test_zone_sync_many(void **state)
 	assert_int_equal(all_entries(f), 0);
 }
 
+/* ---- steered entries: the policies map and the rule tries ---- */
+
+/* Weighted over two records, checks in slots 1 and 2, one region. */
+static void policy_weighted(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fp.mode = FP_POLICY_WEIGHTED;
+	p->fp.nrecords = 2;
+	p->fp.nregions = 1;
+	p->fp.weight[0] = 70;
+	p->fp.weight[1] = 30;
+	p->fp.health[0] = 1;
+	p->fp.health[1] = 2;
+	p->fp.region[0].primary = 0x3;
+}
+
+/* Geo over three records: 198.18.1.0/24 and EU to region 1, 2001:db8:1::/48
+ * and JP to region 2, default region 0 (record 0, with record 2 as secondary). */
+static struct policy_cidr geo_cidrs[2];
+static struct policy_code geo_codes[2];
+
+static void policy_geo(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fp.mode = FP_POLICY_ALL;
+	p->fp.nrecords = 3;
+	p->fp.nregions = 3;
+	p->fp.flags = FP_POLICY_F_GEO;
+	p->fp.weight[0] = p->fp.weight[1] = p->fp.weight[2] = 1;
+	p->fp.health[0] = 3;
+	p->fp.health[1] = 4;
+	p->fp.health[2] = FP_HEALTH_NONE;
+	p->fp.region[0].primary = 0x1;
+	p->fp.region[0].secondary = 0x4;
+	p->fp.region[1].primary = 0x2;
+	p->fp.region[2].primary = 0x4;
+	geo_cidrs[0] = (struct policy_cidr){ .family = AF_INET, .len = 24,
+					     .addr = { 198, 18, 1, 0 }, .region = 1 };
+	geo_cidrs[1] = (struct policy_cidr){ .family = AF_INET6, .len = 48, .region = 2 };
+	inet_pton(AF_INET6, "2001:db8:1::", geo_cidrs[1].addr);
+	geo_codes[0] = (struct policy_code){ .kind = FP_GEO_CONTINENT, .code = "EU", .region = 1 };
+	geo_codes[1] = (struct policy_code){ .kind = FP_GEO_COUNTRY, .code = "JP", .region = 2 };
+	p->ncidrs = 2;
+	p->cidrs = geo_cidrs;
+	p->ncodes = 2;
+	p->codes = geo_codes;
+}
+
+static int put_steered(struct map_sync *ms, const char *name, const struct policy *pol,
+		       uint8_t first)
+{
+	uint8_t qname[FP_QNAME_WIRE_MAX], rrs[16 * FP_POLICY_RECORDS_MAX];
+	struct fastpath_entry e = { .qname = qname, .qtype = 1, .answer = rrs,
+				    .policy = pol };
+	int i;
+
+	e.qname_len = wire(qname, name);
+	for (i = 0; i < pol->fp.nrecords; i++)
+		a_rr(rrs + 16 * i, first + i);
+	e.ancount = pol->fp.nrecords;
+	e.answer_len = 16 * e.ancount;
+	return map_sync_put(&e, ms);
+}
+
+static int cidr4_region(struct fixture *f, uint32_t idx, const char *addr, uint32_t *region)
+{
+	struct fp_cidr_v4_key k = { .prefixlen = 64, .policy = htonl(idx) };
+
+	inet_pton(AF_INET, addr, k.addr);
+	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.policy_cidr_v4), &k, region) ?
+	       -errno : 0;
+}
+
+static int cidr6_region(struct fixture *f, uint32_t idx, const char *addr, uint32_t *region)
+{
+	struct fp_cidr_v6_key k = { .prefixlen = 160, .policy = htonl(idx) };
+
+	inet_pton(AF_INET6, addr, k.addr);
+	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.policy_cidr_v6), &k, region) ?
+	       -errno : 0;
+}
+
+static int code_region(struct fixture *f, uint32_t idx, enum fp_geo_kind kind, const char *code,
+		       uint32_t *region)
+{
+	struct fp_code_key k = { .policy = idx, .kind = kind };
+
+	memcpy(k.code, code, 2);
+	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.policy_codes), &k, region) ?
+	       -errno : 0;
+}
+
+static unsigned long count_keys(int fd)
+{
+	uint8_t key[64], next[64];
+	unsigned long n = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static unsigned long rule_keys(struct fixture *f)
+{
+	return count_keys(bpf_map__fd(f->skel->maps.policy_cidr_v4)) +
+	       count_keys(bpf_map__fd(f->skel->maps.policy_cidr_v6)) +
+	       count_keys(bpf_map__fd(f->skel->maps.policy_codes));
+}
+
+/* The answer of name: its policy index, checked against what the map holds. */
+static uint32_t steered_idx(struct fixture *f, const char *name, const struct policy *pol,
+			    uint8_t first)
+{
+	uint8_t qname[FP_QNAME_WIRE_MAX], rr[16];
+	size_t len = wire(qname, name);
+	struct fp_answer val;
+	struct fp_policy fp;
+	int i;
+
+	assert_true(lookup(f, qname, len, 1, &val) >= 0);
+	assert_int_equal(val.flags & FP_ANSWER_F_POLICY, FP_ANSWER_F_POLICY);
+	assert_int_equal(val.ancount, pol->fp.nrecords);
+	assert_int_equal(val.len, 16 * pol->fp.nrecords);
+	assert_true(val.policy < FP_POLICIES_MAX);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.policies), &val.policy,
+					     &fp), 0);
+	assert_int_equal(fp.rr_len, 16);
+	assert_int_equal(fp.nrecords, pol->fp.nrecords);
+	assert_int_equal(fp.mode, pol->fp.mode);
+	assert_int_equal(fp.nregions, pol->fp.nregions);
+	assert_memory_equal(fp.weight, pol->fp.weight, sizeof(fp.weight));
+	assert_memory_equal(fp.region, pol->fp.region, sizeof(fp.region));
+	for (i = 0; i < pol->fp.nrecords; i++) {
+		a_rr(rr, first + i);
+		assert_memory_equal(val.data + 16 * i, rr, 16);
+		assert_int_equal(fp.csum[i], fp_csum16(rr, 16));
+	}
+	return val.policy;
+}
+
+static void test_policy_entries(void **state)
+{
+	struct fixture *f = *state;
+	struct map_sync *ms;
+	struct policy pw, pg, pg2, pw2;
+	struct fp_health h = { 0 };
+	uint8_t plain[64], qname[64];
+	size_t lplain = wire(plain, "plain.example");
+	struct fp_answer val;
+	uint32_t iw, ig, ig2, iw2, region;
+
+	policy_weighted(&pw);
+	policy_geo(&pg);
+	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+
+	/* Without the policy maps the engine answers steered names. */
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(put(ms, plain, lplain, 1, 9, false), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(map_sync_count(ms), 1);
+	assert_int_equal(lookup(f, qname, wire(qname, "w.example"), 1, &val), -ENOENT);
+
+	map_sync_set_policy_maps(ms, bpf_map__fd(f->skel->maps.policies),
+				 bpf_map__fd(f->skel->maps.policy_cidr_v4),
+				 bpf_map__fd(f->skel->maps.policy_cidr_v6),
+				 bpf_map__fd(f->skel->maps.policy_codes));
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(put_steered(ms, "g.example", &pg, 11), 0);
+	assert_int_equal(put(ms, plain, lplain, 1, 9, false), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(map_sync_count(ms), 3);
+	iw = steered_idx(f, "w.example", &pw, 1);
+	ig = steered_idx(f, "g.example", &pg, 11);
+	assert_int_not_equal(iw, ig);
+	assert_int_equal(lookup(f, plain, lplain, 1, &val), 0);
+	assert_int_equal(val.flags & FP_ANSWER_F_POLICY, 0);
+	assert_int_equal(val.policy, 0);
+	/* the rules, under g's index, as the program looks them up */
+	assert_int_equal(cidr4_region(f, ig, "198.18.1.77", &region), 0);
+	assert_int_equal(region, 1);
+	assert_int_equal(cidr4_region(f, ig, "198.18.2.1", &region), -ENOENT);
+	assert_int_equal(cidr4_region(f, iw, "198.18.1.77", &region), -ENOENT);
+	assert_int_equal(cidr6_region(f, ig, "2001:db8:1:ff::1", &region), 0);
+	assert_int_equal(region, 2);
+	assert_int_equal(code_region(f, ig, FP_GEO_CONTINENT, "EU", &region), 0);
+	assert_int_equal(region, 1);
+	assert_int_equal(code_region(f, ig, FP_GEO_COUNTRY, "JP", &region), 0);
+	assert_int_equal(region, 2);
+	assert_int_equal(code_region(f, ig, FP_GEO_COUNTRY, "EU", &region), -ENOENT);
+	assert_int_equal(rule_keys(f), 4);
+
+	/* Fail-open regions: w's one region when both its checks are down;
+	 * g's region 0 has a secondary without a check, region 1 fails with
+	 * slot 4, region 2 never. */
+	assert_int_equal(map_sync_fail_open(ms, &h), 0);
+	h.down[0] = 1ULL << 1;
+	assert_int_equal(map_sync_fail_open(ms, &h), 0);
+	h.down[0] |= 1ULL << 2;
+	assert_int_equal(map_sync_fail_open(ms, &h), 1);
+	h.down[0] |= 1ULL << 3 | 1ULL << 4;
+	assert_int_equal(map_sync_fail_open(ms, &h), 2);
+	assert_int_equal(map_sync_fail_open(ms, NULL), 0);
+
+	/* Unchanged: the same slots. */
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(put_steered(ms, "g.example", &pg, 11), 0);
+	assert_int_equal(put(ms, plain, lplain, 1, 9, false), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(steered_idx(f, "w.example", &pw, 1), iw);
+	assert_int_equal(steered_idx(f, "g.example", &pg, 11), ig);
+
+	/* g's rules change: a new slot, the old rules gone. */
+	pg2 = pg;
+	pg2.ncidrs = 1;
+	pg2.ncodes = 1;
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(put_steered(ms, "g.example", &pg2, 11), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	ig2 = steered_idx(f, "g.example", &pg2, 11);
+	assert_int_not_equal(ig2, ig);
+	assert_int_not_equal(ig2, iw);
+	assert_int_equal(cidr4_region(f, ig, "198.18.1.77", &region), -ENOENT);
+	assert_int_equal(cidr4_region(f, ig2, "198.18.1.77", &region), 0);
+	assert_int_equal(cidr6_region(f, ig2, "2001:db8:1::1", &region), -ENOENT);
+	assert_int_equal(code_region(f, ig, FP_GEO_CONTINENT, "EU", &region), -ENOENT);
+	assert_int_equal(code_region(f, ig2, FP_GEO_CONTINENT, "EU", &region), 0);
+	assert_int_equal(rule_keys(f), 2);
+	assert_int_equal(lookup(f, plain, lplain, 1, &val), -ENOENT);
+
+	/* w's weights change: it takes the slot g let go. */
+	pw2 = pw;
+	pw2.fp.weight[1] = 10;
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw2, 1), 0);
+	assert_int_equal(put_steered(ms, "g.example", &pg2, 11), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	iw2 = steered_idx(f, "w.example", &pw2, 1);
+	assert_int_equal(iw2, ig);
+	assert_int_equal(steered_idx(f, "g.example", &pg2, 11), ig2);
+
+	/* Steered becomes plain, and g goes: no rule stays behind. */
+	map_sync_begin(ms);
+	assert_int_equal(put(ms, qname, wire(qname, "w.example"), 1, 5, false), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(lookup(f, qname, wire(qname, "w.example"), 1, &val), 0);
+	assert_int_equal(val.flags & FP_ANSWER_F_POLICY, 0);
+	assert_int_equal(rule_keys(f), 0);
+	assert_int_equal(map_sync_fail_open(ms, &h), 0);
+
+	map_sync_begin(ms);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(all_entries(f), 0);
+	map_sync_free(ms);
+}
+
+/* Zone syncs and deletes release a policy's rules as full syncs do. */
+struct steer_zone {
+	const char		*names[4];
+	const struct policy	*pols[4];
+	int			n;
+};
+
+static int steer_walk_zone(const void *src, fastpath_entry_cb cb, void *ctx)
+{
+	const struct steer_zone *sz = src;
+	uint8_t qname[FP_QNAME_WIRE_MAX], rrs[16 * FP_POLICY_RECORDS_MAX];
+	struct fastpath_entry e = { .qname = qname, .qtype = 1, .answer = rrs };
+	int i, j, ret;
+
+	for (i = 0; i < sz->n; i++) {
+		e.qname_len = wire(qname, sz->names[i]);
+		e.policy = sz->pols[i];
+		e.ancount = sz->pols[i]->fp.nrecords;
+		e.answer_len = 16 * e.ancount;
+		for (j = 0; j < e.ancount; j++)
+			a_rr(rrs + 16 * j, 20 + 4 * i + j);
+		ret = cb(&e, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void test_policy_zone_sync(void **state)
+{
+	struct fixture *f = *state;
+	struct policy pw, pg;
+	struct steer_zone z = { { "w.s.example", "g.s.example" }, { &pw, &pg }, 2 };
+	struct map_sync *ms;
+	uint8_t origin[64], qname[64];
+	uint32_t ig, ig2, region;
+
+	policy_weighted(&pw);
+	policy_geo(&pg);
+	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+	map_sync_set_policy_maps(ms, bpf_map__fd(f->skel->maps.policies),
+				 bpf_map__fd(f->skel->maps.policy_cidr_v4),
+				 bpf_map__fd(f->skel->maps.policy_cidr_v6),
+				 bpf_map__fd(f->skel->maps.policy_codes));
+	wire(origin, "s.example");
+	assert_int_equal(map_sync_zone(ms, origin, steer_walk_zone, &z), 0);
+	assert_int_equal(map_sync_count(ms), 2);
+	ig = steered_idx(f, "g.s.example", &pg, 24);
+	assert_int_equal(rule_keys(f), 4);
+	/* again, unchanged: nothing moves */
+	assert_int_equal(map_sync_zone(ms, origin, steer_walk_zone, &z), 0);
+	assert_int_equal(steered_idx(f, "g.s.example", &pg, 24), ig);
+	assert_int_equal(rule_keys(f), 4);
+	/* an incremental delete of g takes its rules along */
+	assert_int_equal(map_sync_delete(ms, qname, (wire(qname, "g.s.example"), 1)), 0);
+	assert_int_equal(rule_keys(f), 0);
+	assert_int_equal(cidr4_region(f, ig, "198.18.1.1", &region), -ENOENT);
+	/* back, then the zone goes */
+	assert_int_equal(map_sync_zone(ms, origin, steer_walk_zone, &z), 0);
+	ig2 = steered_idx(f, "g.s.example", &pg, 24);
+	assert_int_equal(ig2, ig);	/* the freed slot, reused */
+	assert_int_equal(rule_keys(f), 4);
+	assert_int_equal(map_sync_zone_remove(ms, origin), 0);
+	assert_int_equal(rule_keys(f), 0);
+	assert_int_equal(all_entries(f), 0);
+	map_sync_free(ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +812,8 @@ int main(void)
 		cmocka_unit_test(test_bad_delete),
 		cmocka_unit_test(test_zone_sync),
 		cmocka_unit_test(test_zone_sync_many),
+		cmocka_unit_test(test_policy_entries),
+		cmocka_unit_test(test_policy_zone_sync),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

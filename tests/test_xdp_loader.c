@@ -20,10 +20,13 @@
 #include <bpf/libbpf.h>
 
 #include "fastpath.h"
+#include "fp_policy.h"
 #include "xdp_loader.h"
 
 static const char *const pin_names[] = {
 	"answers_32", "answers_64", "answers_128", "answers_256", "counters",
+	"policies", "health", "geo_v4", "geo_v6", "policy_cidr_v4", "policy_cidr_v6",
+	"policy_codes",
 };
 
 static char instance[32];
@@ -122,6 +125,27 @@ static void test_pins_attach_close(void **state)
 	}
 	close(fd);
 
+	/* Maps by name, and the health map's element, mmapped and shared with
+	 * the map itself. */
+	assert_true(xdp_loader_map_fd(xl, "policies") >= 0);
+	assert_true(xdp_loader_map_fd(xl, "geo_v6") >= 0);
+	assert_int_equal(xdp_loader_map_fd(xl, "nosuch"), -ENOENT);
+	{
+		struct fp_health *h = xdp_loader_health(xl), *v = malloc(sizeof(*v));
+		__u32 zero = 0;
+
+		assert_non_null(h);
+		assert_non_null(v);
+		assert_ptr_equal(xdp_loader_health(xl), h);
+		assert_int_equal(h->down[0], 0);
+		h->down[0] = 5;
+		h->down[FP_HEALTH_WORDS - 1] = 1ULL << 62;
+		assert_int_equal(bpf_map_lookup_elem(xdp_loader_map_fd(xl, "health"), &zero, v), 0);
+		assert_int_equal(v->down[0], 5);
+		assert_int_equal(v->down[FP_HEALTH_WORDS - 1], 1ULL << 62);
+		free(v);
+	}
+
 	assert_int_equal(xdp_loader_attach(xl, "nosuch0"), -ENODEV);
 	assert_int_equal(xdp_loader_attach(xl, "tl0"), 0);
 	assert_int_equal(xdp_loader_attach(xl, "tl0"), -EEXIST);
@@ -203,8 +227,10 @@ static void test_reclaim_after_crash(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (xdp_loader_open(&xl, &o) || xdp_loader_attach(xl, "tl0"))
+		if (xdp_loader_open(&xl, &o) || xdp_loader_attach(xl, "tl0") ||
+		    !xdp_loader_health(xl))
 			_exit(1);
+		xdp_loader_health(xl)->down[0] = 1;
 		_exit(0);	/* crash: no xdp_loader_close */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -218,7 +244,14 @@ static void test_reclaim_after_crash(void **state)
 	assert_int_equal(xdp_loader_attach(xl, "tl0"), 0);
 	assert_int_not_equal(xdp_prog_on("tl0"), 0);
 	assert_int_not_equal(xdp_prog_on("tl0"), old_id);
+	/* fresh steering state: no check is down until the checker says so */
+	assert_non_null(xdp_loader_health(xl));
+	assert_int_equal(xdp_loader_health(xl)->down[0], 0);
+	pin_path(path, sizeof(path), instance, "policy_codes");
+	assert_true(exists(path));
 	xdp_loader_close(xl);
+	assert_false(exists(path));
+	pin_path(path, sizeof(path), instance, "counters");
 	assert_int_equal(xdp_prog_on("tl0"), 0);
 	assert_false(exists(path));
 }
