@@ -52,6 +52,8 @@ test_doc_endpoints_answer() {
 	japi POST /v1/tokens '{"name": "to-delete"}'
 	expect 201 || return 1
 	tok_id=$(jb .id)
+	japi POST /v1/healthchecks '{"name": "www", "type": "tcp", "target": "198.18.0.2:80"}'
+	expect 201 || return 1
 	while read -r method path; do
 		route="$method $path"
 		want=$(doc_status "$route")
@@ -66,6 +68,9 @@ test_doc_endpoints_answer() {
 		"PATCH /v1/zones/{zone}/rrsets")
 			body='{"changes": [{"op": "add", "name": "mail", "type": "A", "records": ["198.18.0.3"]}]}' ;;
 		"POST /v1/tokens") body='{"name": "doc"}' ;;
+		"POST /v1/healthchecks")
+			body='{"name": "doc", "type": "http", "target": "198.18.0.2:80"}' ;;
+		"PUT /v1/healthchecks/{name}") body='{"type": "tcp", "target": "198.18.0.2:81"}' ;;
 		esac
 		path=${path//\{name\}/www}
 		path=${path//\{type\}/A}

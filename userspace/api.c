@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The API server: libmicrohttpd threads, routing, authentication, body limits,
  * idempotent retries and the error format of userspace/api.md. Resources live
- * in api_zones.c, api_rrsets.c, api_tokens.c and api_stats.c. */
+ * in api_zones.c, api_rrsets.c, api_tokens.c, api_healthchecks.c and api_stats.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +34,16 @@
 #define IDEM_EXPIRE_BATCH	32
 
 enum body_kind { BODY_NONE, BODY_JSON, BODY_ZONEFILE };
+/* How a route writes: not at all, in one zone_admin transaction, or through a
+ * module that commits on its own (health checks). */
+enum route_write { RW_NONE, RW_ZONE, RW_OWN };
 
 struct route {
 	const char	*method;
 	const char	*path;		/* segments; {x} matches one */
 	int		(*fn)(struct api_req *r);
 	enum body_kind	body;
-	bool		write;
+	enum route_write write;		/* false, true (RW_ZONE) or RW_OWN */
 	bool		public;		/* no token needed */
 };
 
@@ -60,6 +63,12 @@ static const struct route routes[] = {
 	{ "GET", "/v1/tokens", api_tokens_list, BODY_NONE, false, false },
 	{ "POST", "/v1/tokens", api_tokens_create, BODY_JSON, true, false },
 	{ "DELETE", "/v1/tokens/{id}", api_tokens_delete, BODY_NONE, true, false },
+	{ "GET", "/v1/healthchecks", api_healthchecks_list, BODY_NONE, false, false },
+	{ "POST", "/v1/healthchecks", api_healthchecks_create, BODY_JSON, RW_OWN, false },
+	{ "GET", "/v1/healthchecks/{name}", api_healthchecks_get, BODY_NONE, false, false },
+	{ "PUT", "/v1/healthchecks/{name}", api_healthchecks_put, BODY_JSON, RW_OWN, false },
+	{ "DELETE", "/v1/healthchecks/{name}", api_healthchecks_delete, BODY_NONE, RW_OWN,
+	  false },
 	{ "GET", "/v1/stats", api_stats_get, BODY_NONE, false, false },
 	{ "GET", "/metrics", api_metrics_get, BODY_NONE, false, true },
 };
@@ -523,21 +532,80 @@ static bool media_type_ok(struct api_req *r, enum body_kind kind)
 	return false;
 }
 
+/* The first reply to key, replayed into r: 1 when r is answered (a replay, or a
+ * 422 for a key used on another request), 0 when key is new, or -errno. */
+static int idem_replay(struct api_req *r, struct store_txn *t, const char *scope,
+		       const char *key, const uint8_t *fp, int64_t now)
+{
+	struct store_idem rec;
+	char *body;
+	int err;
+
+	err = store_idem_get(t, scope, key, now, &rec);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (memcmp(rec.fingerprint, fp, STORE_HASH_LEN)) {
+		api_reply_error(r, 422, "Idempotency-Key", "this key was used for another request");
+		return 1;
+	}
+	body = malloc(rec.body_len + 1);
+	if (!body) {
+		api_reply_error(r, 500, NULL, "out of memory");
+		return 1;
+	}
+	memcpy(body, rec.body, rec.body_len);
+	api_reply_text(r, rec.status, NULL, body, rec.body_len);
+	snprintf(r->ctype_buf, sizeof(r->ctype_buf), "%s", rec.content_type);
+	r->ctype = r->ctype_buf[0] ? r->ctype_buf : NULL;
+	snprintf(r->etag, sizeof(r->etag), "%s", rec.etag);
+	r->replayed = true;
+	return 1;
+}
+
+/* Keeps r's reply for retries with key. */
+static int idem_save(struct api_req *r, struct store_txn *t, const char *scope, const char *key,
+		     const uint8_t *fp, int64_t now)
+{
+	struct store_idem rec;
+
+	memcpy(rec.fingerprint, fp, STORE_HASH_LEN);
+	rec.expires = now + IDEM_TTL;
+	rec.status = r->status;
+	snprintf(rec.etag, sizeof(rec.etag), "%s", r->etag);
+	snprintf(rec.content_type, sizeof(rec.content_type), "%s", r->ctype ? r->ctype : "");
+	rec.body = (const uint8_t *)r->out;
+	rec.body_len = r->out ? r->out_len : 0;
+	return store_idem_put(t, scope, key, &rec);
+}
+
+/* The Idempotency-Key header: NULL when absent, and false after a 400. */
+static bool idem_key(struct api_req *r, const char **key, char *scope, size_t cap,
+		     uint8_t *fp)
+{
+	*key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
+	if (!*key)
+		return true;
+	if (!idem_key_valid(*key)) {
+		api_reply_error(r, 400, "Idempotency-Key", "1 to %d printable characters",
+				IDEM_KEY_MAX);
+		return false;
+	}
+	snprintf(scope, cap, "%s/%s", r->tok.account, r->tok.id);
+	fingerprint(r, fp);
+	return true;
+}
+
 /* A write inside one zone_admin transaction, replayed for a known key. */
 static void run_write(struct api_req *r, const struct route *rt)
 {
-	const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
-	struct store_idem rec;
+	const char *key;
 	uint8_t fp[STORE_HASH_LEN];
 	int64_t now = time(NULL);
 	char scope[STORE_TOKEN_ID_MAX + STORE_ACCOUNT_MAX + 2];
 	int err;
 
-	if (key && !idem_key_valid(key)) {
-		api_reply_error(r, 400, "Idempotency-Key", "1 to %d printable characters",
-				IDEM_KEY_MAX);
+	if (!idem_key(r, &key, scope, sizeof(scope), fp))
 		return;
-	}
 	err = zone_admin_begin(r->api->cfg.za, &r->zt);
 	if (err) {
 		api_reply_error(r, 500, NULL, "store: %s", strerror(-err));
@@ -545,34 +613,11 @@ static void run_write(struct api_req *r, const struct route *rt)
 	}
 	r->txn = zone_admin_txn_store(r->zt);
 	if (key) {
-		snprintf(scope, sizeof(scope), "%s/%s", r->tok.account, r->tok.id);
-		fingerprint(r, fp);
-		err = store_idem_get(r->txn, scope, key, now, &rec);
-		if (!err) {
-			if (memcmp(rec.fingerprint, fp, sizeof(fp))) {
-				api_reply_error(r, 422, "Idempotency-Key", "this key was used for "
-						"another request");
-			} else {
-				char *body = malloc(rec.body_len + 1);
-
-				if (body) {
-					memcpy(body, rec.body, rec.body_len);
-					api_reply_text(r, rec.status, NULL, body, rec.body_len);
-					snprintf(r->ctype_buf, sizeof(r->ctype_buf), "%s",
-						 rec.content_type);
-					r->ctype = r->ctype_buf[0] ? r->ctype_buf : NULL;
-					snprintf(r->etag, sizeof(r->etag), "%s", rec.etag);
-					r->replayed = true;
-				} else {
-					api_reply_error(r, 500, NULL, "out of memory");
-				}
-			}
+		err = idem_replay(r, r->txn, scope, key, fp, now);
+		if (err) {
 			zone_admin_abort(r->zt);
-			return;
-		}
-		if (err != -ENOENT) {
-			zone_admin_abort(r->zt);
-			api_reply_error(r, 500, NULL, "store: %s", strerror(-err));
+			if (err < 0)
+				api_reply_error(r, 500, NULL, "store: %s", strerror(-err));
 			return;
 		}
 	}
@@ -581,15 +626,7 @@ static void run_write(struct api_req *r, const struct route *rt)
 		return;
 	}
 	if (key) {
-		memcpy(rec.fingerprint, fp, sizeof(fp));
-		rec.expires = now + IDEM_TTL;
-		rec.status = r->status;
-		snprintf(rec.etag, sizeof(rec.etag), "%s", r->etag);
-		snprintf(rec.content_type, sizeof(rec.content_type), "%s",
-			 r->ctype ? r->ctype : "");
-		rec.body = (const uint8_t *)r->out;
-		rec.body_len = r->out ? r->out_len : 0;
-		err = store_idem_put(r->txn, scope, key, &rec);
+		err = idem_save(r, r->txn, scope, key, fp, now);
 		if (err) {
 			zone_admin_abort(r->zt);
 			api_reply_error(r, 500, NULL, "store: %s", strerror(-err));
@@ -601,6 +638,48 @@ static void run_write(struct api_req *r, const struct route *rt)
 	if (err)
 		api_reply_error(r, 500, NULL, "store: commit failed, nothing was applied: %s",
 				strerror(-err));
+}
+
+/* A write of a module that commits on its own (health checks): the handler
+ * runs without a transaction, and the idempotency record is a second commit
+ * after the write's. Should that one fail, a retry runs as a new request
+ * would: POST answers 409, DELETE 404, PUT replaces again. */
+static void run_own_write(struct api_req *r, const struct route *rt)
+{
+	struct store *st = r->api->cfg.store;
+	struct store_txn *t;
+	const char *key;
+	uint8_t fp[STORE_HASH_LEN];
+	int64_t now = time(NULL);
+	char scope[STORE_TOKEN_ID_MAX + STORE_ACCOUNT_MAX + 2];
+	int err;
+
+	if (!idem_key(r, &key, scope, sizeof(scope), fp))
+		return;
+	if (key) {
+		err = store_txn_begin(st, false, &t);
+		if (!err) {
+			err = idem_replay(r, t, scope, key, fp, now);
+			store_txn_abort(t);
+		}
+		if (err < 0)
+			api_reply_error(r, 500, NULL, "store: %s", strerror(-err));
+		if (err)
+			return;
+	}
+	if (rt->fn(r) || r->status >= 300 || !key)
+		return;
+	err = store_txn_begin(st, true, &t);
+	if (!err) {
+		err = idem_save(r, t, scope, key, fp, now);
+		store_idem_expire(t, now, IDEM_EXPIRE_BATCH);
+		err = err ?: store_txn_commit(t);
+		if (err)
+			store_txn_abort(t);
+	}
+	if (err)
+		log_warn("api: %s %s: the idempotency record was not kept: %s", r->method,
+			 r->url, strerror(-err));
 }
 
 static void dispatch(struct api_req *r, struct conn_state *cs)
@@ -672,7 +751,10 @@ static void dispatch(struct api_req *r, struct conn_state *cs)
 	}
 	store_txn_abort(r->txn);
 	r->txn = NULL;
-	run_write(r, rt);
+	if (rt->write == RW_OWN)
+		run_own_write(r, rt);
+	else
+		run_write(r, rt);
 	r->txn = NULL;
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The HTTP/JSON API (userspace/api.md): libmicrohttpd serving zones, RRsets,
- * tokens, stats and Prometheus metrics, every write through zone_admin. */
+ * tokens, health checks, stats and Prometheus metrics, every zone write through
+ * zone_admin. */
 #ifndef NAMESERVE_API_H
 #define NAMESERVE_API_H
 
 #include <stddef.h>
 #include <stdio.h>
 
+#include "health.h"
 #include "map_sync.h"
 #include "store.h"
 #include "zone_admin.h"
@@ -26,6 +28,7 @@ struct api_config {
 	const struct zone_store	*zs;
 	struct map_sync		*ms;		/* may be NULL */
 	int			counters_fd;	/* the fast path's, or -1 */
+	struct health		*health;	/* NULL: /v1/healthchecks answers 404 */
 	const struct fp_health	*health_bits;	/* for the fail-open gauge; may be NULL */
 };
 

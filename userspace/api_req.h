@@ -99,6 +99,12 @@ int api_tokens_bootstrap(struct zone_admin *za, const char *file);
 /* SHA-256 of a secret. */
 void api_tokens_hash(const char *secret, size_t len, uint8_t *out);
 
+int api_healthchecks_list(struct api_req *r);
+int api_healthchecks_create(struct api_req *r);
+int api_healthchecks_get(struct api_req *r);
+int api_healthchecks_put(struct api_req *r);
+int api_healthchecks_delete(struct api_req *r);
+
 int api_stats_get(struct api_req *r);
 int api_metrics_get(struct api_req *r);
 

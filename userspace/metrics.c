@@ -292,6 +292,16 @@ int metrics_render(const struct metrics_src *src, char **out, size_t *len)
 		"policies with no healthy record now.\n"
 		"# TYPE nameserve_policy_fail_open_regions gauge\n"
 		"nameserve_policy_fail_open_regions %lu\n", src->fail_open_regions);
+	if (src->health)
+		fprintf(f, "# HELP nameserve_healthchecks Health checks by status (unknown: no "
+			"verdict yet, served as up).\n# TYPE nameserve_healthchecks gauge\n"
+			"nameserve_healthchecks{status=\"up\"} %zu\n"
+			"nameserve_healthchecks{status=\"down\"} %zu\n"
+			"nameserve_healthchecks{status=\"unknown\"} %zu\n"
+			"# HELP nameserve_health_probes_total Health probes finished.\n"
+			"# TYPE nameserve_health_probes_total counter\n"
+			"nameserve_health_probes_total %lu\n", src->checks_up, src->checks_down,
+			src->checks_unknown, (unsigned long)src->health_probes);
 	fprintf(f, "# HELP nameserve_change_apply_seconds From a committed write to its version "
 		"served (zone store and XDP maps).\n"
 		"# TYPE nameserve_change_apply_seconds histogram\n");

@@ -4,6 +4,7 @@
 #ifndef NAMESERVE_METRICS_H
 #define NAMESERVE_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,9 @@ struct metrics_src {
 	size_t		zones;
 	unsigned long	map_entries;
 	int		counters_fd;	/* -1: no fast path */
+	bool		health;		/* a health checker runs: the counts below */
+	size_t		checks_up, checks_down, checks_unknown;
+	uint64_t	health_probes;
 	/* Regions of the fast path's policies failing open now (map_sync_fail_open). */
 	unsigned long	fail_open_regions;
 };

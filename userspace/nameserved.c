@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "fastpath.h"
 #include "geo.h"
+#include "health.h"
 #include "log.h"
 #include "map_sync.h"
 #include "metrics.h"
@@ -66,6 +67,7 @@ struct daemon {
 	 * checker writes: the XDP health map, mmapped, or our own memory. */
 	struct fp_health	*health_bits;
 	bool			health_bits_owned;
+	struct health		*health;
 };
 
 static void usage(FILE *f)
@@ -546,6 +548,12 @@ static void metrics_apply_observe_cb(double seconds, void *ctx)
 	metrics_apply_observe(seconds);
 }
 
+static void health_changed(const char *name, bool up, void *ctx)
+{
+	(void)ctx;
+	log_info(PROG ": health check %s is %s", name, up ? "up" : "down");
+}
+
 /* The store's zones, then --zone files not stored yet, imported once. */
 static int open_store(struct daemon *d)
 {
@@ -557,9 +565,17 @@ static int open_store(struct daemon *d)
 	ret = store_open(&d->store, d->state_dir);
 	if (ret)
 		return ret;
+	/* The checker before zone_admin: policies resolve check names to its slots. */
+	ret = health_new(&d->health, d->store, d->health_bits);
+	if (ret)
+		return ret;
+	d->zcfg.slot = health_slot;
+	d->zcfg.slot_ctx = d->health;
 	ret = zone_admin_new(&d->za, d->store, d->zs, &d->zcfg);
 	if (ret)
 		return ret;
+	health_set_in_use(d->health, zone_admin_check_in_use, d->za);
+	health_on_change(d->health, health_changed, NULL);
 	zone_admin_on_apply(d->za, metrics_apply_observe_cb, NULL);
 	ret = zone_admin_load_all(d->za, &n);
 	if (ret)
@@ -583,6 +599,8 @@ static void shutdown_all(struct daemon *d)
 {
 	/* The API first: no write may start on what goes next. */
 	api_stop(d->api);
+	/* The checker before the bitmap it writes and the zone_admin it asks. */
+	health_free(d->health);
 	/* The workers before the loader: their engine reads the health map
 	 * that the loader unmaps. */
 	server_udp_stop(d->udp);
@@ -681,10 +699,14 @@ int main(int argc, char **argv)
 		d.acfg.zs = d.zs;
 		d.acfg.ms = d.ms;
 		d.acfg.health_bits = d.health_bits;
+		d.acfg.health = d.health;
 		d.acfg.counters_fd = d.xl ? xdp_loader_counters_fd(d.xl) : -1;
 		if (api_start(&d.api, &d.acfg))
 			goto out;
 	}
+	/* Probes start once every zone is served, XDP included. */
+	if (d.health && health_start(d.health))
+		goto out;
 	log_info(PROG ": ready");
 
 	for (;;) {
