@@ -329,8 +329,9 @@ static int healthcheck_print_one(const json_t *hc)
 			buf[0] = '\0';
 			json_array_foreach(v, j, code)
 				if (n < sizeof(buf))
-					n += snprintf(buf + n, sizeof(buf) - n, "%s%" JSON_INTEGER_FORMAT,
-						      j ? "," : "", json_integer_value(code));
+					n += snprintf(buf + n, sizeof(buf) - n,
+						      "%s%" JSON_INTEGER_FORMAT, j ? "," : "",
+						      json_integer_value(code));
 			text = buf;
 		} else {
 			text = api_field(hc, spec[i], buf, sizeof(buf));

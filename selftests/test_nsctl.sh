@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # nsctl against a real nameserved API: every command, its tables and --json,
 # accounts kept apart, If-Match and idempotency keys, health checks and
-# steered RRsets, where the server and token come from, and the exit codes (API errors shown verbatim with 1,
-# usage 2, no server 3). The API listens on loopback inside the server
-# namespace; nsctl runs there through nsenter, kdig from the client namespace.
+# steered RRsets, where the server and token come from, and the exit codes
+# (API errors shown verbatim with 1, usage 2, no server 3). The API listens on
+# loopback inside the server namespace; nsctl runs there through nsenter, kdig
+# from the client namespace.
 
 ALL_TESTS="
 	test_zone_create_list_get
@@ -267,6 +268,23 @@ EOF_JSON
 	grep -q "broken.json:2:" <<<"$ERR" || { fail "JSON error without line: $ERR"; return 1; }
 }
 
+# steering_api: whether this daemon has health checks and policies; until it
+# does, the tests of them skip rather than fail.
+steering_api() {
+	nsctl healthcheck list
+	if grep -q 'no such endpoint' <<<"$ERR"; then
+		log "this nameserved has no /v1/healthchecks: skipped"
+		return 1
+	fi
+	nsctl rrset set t1.example probe A 198.18.0.90 --multivalue
+	if grep -q 'not supported yet' <<<"$ERR"; then
+		log "this nameserved takes no RRset policies: skipped"
+		return 1
+	fi
+	nsctl rrset delete t1.example probe A
+	return 0
+}
+
 # healthcheck_status NAME: the check's status as the API reports it.
 healthcheck_status() {
 	local out=$OUT
@@ -280,11 +298,12 @@ test_healthchecks() {
 	local i st
 
 	ensure_api || return 1
+	steering_api || return "$ksft_skip"
 	# hc1 connects to the API's own port, so it comes up; hc2 to a port where
 	# nothing listens.
-	ok healthcheck create hc1 --type tcp --target "127.0.0.1:$API_PORT" --interval 1 \
-		--timeout 0.5 --rise 1 || return 1
-	[ "$OUT" = "healthcheck hc1 created: tcp 127.0.0.1:$API_PORT every 1s" ] ||
+	ok healthcheck create hc1 --type tcp --target "127.0.0.1:$API_PORT" --interval 2 \
+		--timeout 1 --rise 1 || return 1
+	[ "$OUT" = "healthcheck hc1 created: tcp 127.0.0.1:$API_PORT every 2s" ] ||
 		{ fail "create said: $OUT"; return 1; }
 	ok healthcheck create hc2 --type http --target "$SRV_IP4:9" --path /health \
 		--expect 200,204 --host www.t1.example --interval 2 --timeout 1 --fall 1 --json ||
@@ -310,7 +329,7 @@ test_healthchecks() {
 	[ "$st" = up ] || { fail "hc1 is $st after 10 s"; return 1; }
 	ok healthcheck list || return 1
 	check_table NAME TYPE TARGET 'INTERVAL>' STATUS SINCE LAST || { fail "table: $OUT"; return 1; }
-	grep -qE "^hc1 +tcp +127\.0\.0\.1:$API_PORT +1s +up +[0-9T:-]+Z +ok " <<<"$OUT" ||
+	grep -qE "^hc1 +tcp +127\.0\.0\.1:$API_PORT +2s +up +[0-9T:-]+Z +ok " <<<"$OUT" ||
 		{ fail "hc1 row: $OUT"; return 1; }
 	grep -qE "^hc2 +http +${SRV_IP4//./\\.}:9 +2s +down +[0-9T:-]+Z +fail" <<<"$OUT" ||
 		{ fail "hc2 row: $OUT"; return 1; }
@@ -333,6 +352,7 @@ test_healthchecks() {
 
 test_steering() {
 	ensure_api || return 1
+	steering_api || return "$ksft_skip"
 	ok rrset set t1.example lb A 198.18.0.91 198.18.0.92 --ttl 60 --weights 70,30 \
 		--healthchecks hc1,- || return 1
 	grep -qE '^lb\.t1\.example\. A set: 2 records, ttl 60, policy: weights 70,30; checks hc1,-$' \
@@ -351,9 +371,12 @@ test_steering() {
 		--geo cidr:198.18.1.0/24+198.18.2.0/24=198.18.0.93 --geo continent:EU=198.18.0.94 \
 		--geo default=198.18.0.93,198.18.0.94 || return 1
 	ok rrset get t1.example geo A --json || return 1
-	[ "$(jq_ '[sorted(r.items()) for r in j["policy"]["geo"]["rules"]], j["policy"]["geo"]["default"]')" = \
-	  "([[('cidrs', ['198.18.1.0/24', '198.18.2.0/24']), ('records', ['198.18.0.93'])], [('continents', ['EU']), ('records', ['198.18.0.94'])]], ['198.18.0.93', '198.18.0.94'])" ] ||
-		{ fail "geo: $OUT"; return 1; }
+	[ "$(jq_ '[r.get("cidrs", r.get("continents")) + r["records"]
+		   for r in j["policy"]["geo"]["rules"]]')" = \
+	  "[['198.18.1.0/24', '198.18.2.0/24', '198.18.0.93'], ['EU', '198.18.0.94']]" ] ||
+		{ fail "geo rules: $OUT"; return 1; }
+	[ "$(jq_ 'j["policy"]["geo"]["default"]')" = "['198.18.0.93', '198.18.0.94']" ] ||
+		{ fail "geo default: $OUT"; return 1; }
 	ok rrset list t1.example --json || return 1
 	[ "$(jq_ 'sorted(r["name"] for r in j["rrsets"] if r["policy"])')" = \
 	  "['fo.t1.example.', 'geo.t1.example.', 'lb.t1.example.']" ] ||
@@ -378,6 +401,7 @@ test_steering() {
 
 test_healthcheck_in_use() {
 	ensure_api || return 1
+	steering_api || return "$ksft_skip"
 	refused 1 healthcheck delete hc1 || return 1
 	grep -q '^nsctl: 409 conflict: ' <<<"$ERR" || { fail "not a verbatim 409: $ERR"; return 1; }
 	ok healthcheck get hc1 || return 1
