@@ -144,7 +144,7 @@ demo: all
 
 # The same selftests under Debian's 6.1 LTS kernel, when QEMU is installed.
 vm-test: all
-	$(Q)vm/run --kernel 6.1 -- $(CURDIR)/selftests/run_vm.sh
+	$(Q)vm/run --kernel 6.1 -- env NAMESERVE_GEO_DIR=$(NAMESERVE_GEO_DIR) $(CURDIR)/selftests/run_vm.sh
 
 test: all unit-test selftest
 	$(Q)$(MAKE) --no-print-directory asan-selftest

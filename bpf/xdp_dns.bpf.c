@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The fast path: answers well-formed standard queries for hot names from the
  * answers_* maps with XDP_TX, rewriting the query in place, and passes every
- * other packet up untouched so the kernel and the engine handle it. */
+ * other packet up untouched soff the kernel and the engine handle it. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -21,7 +21,7 @@
 #define FP_IPV4_OPT_WORDS	10	/* IHL 15 minus the fixed 5 words */
 #define FP_LABELS_MAX		128	/* 255 bytes hold 127 one-byte labels and the root */
 #define FP_EDNS_OPTS_MAX	8
-/* Verifier: packet offsets are kept below this so a pointer built from one
+/* Verifier: packet offsets are kept below this soff a pointer built from one
  * keeps its range; no linear XDP frame is this long. */
 #define FP_PKT_OFF_MAX		0x3fff
 #define FP_REPLY_TTL		64
@@ -82,12 +82,21 @@ struct fp_query {
 	bool	dnssec_ok;
 };
 
+/* A steered answer: the records fp_policy_select() chose, in answer order,
+ * and the answer assembled from them. */
+struct fp_steered {
+	__u64			launder;	/* as fp_scratch.launder */
+	__u8			order[FP_POLICY_RECORDS_MAX];
+	struct fp_answer	ans;
+};
+
 /* The lookup key is too big for the 512-byte stack; it is built here. */
 struct fp_scratch {
 	__u64			launder;/* see fp_launder() */
 	__u32			align;	/* puts key.qname on an 8-byte boundary */
 	struct fp_key_256	key;
 	__u8			move[FP_MOVE_MAX];	/* see fp_make_room() */
+	struct fp_steered	steer;
 };
 
 #define FP_ANSWERS_MAP(n)					\
@@ -195,13 +204,13 @@ static __always_inline __u32 fp_csum_be(__u16 v, __u64 odd)
 {
 	__u32 vv = (__u32)v << 16 | v;
 
-	/* Verifier: swapped without a branch, so the paths for odd and even
+	/* Verifier: swapped without a branch, soff the paths for odd and even
 	 * offsets are not walked twice. */
 	return bpf_htons((vv >> (8 * (odd & 1))) & 0xffff);
 }
 
 /* ASCII A-Z to a-z in eight bytes at once; label lengths (1..63) and zero
- * padding are never in A-Z, so the whole wire name can go through. */
+ * padding are never in A-Z, soff the whole wire name can go through. */
 static __always_inline __u64 fp_lower8(__u64 x)
 {
 	__u64 h = x & 0x7f7f7f7f7f7f7f7fULL;
@@ -358,7 +367,7 @@ static __always_inline int fp_parse_opt(struct xdp_md *ctx, struct fp_query *q, 
 	__u8 *p;
 	int i;
 
-	/* Verifier: re-bound the offset so the pointer below keeps a range. */
+	/* Verifier: re-bound the offset soff the pointer below keeps a range. */
 	off &= FP_PKT_OFF_MAX;
 	if (off + DNS_OPT_LEN > q->msg_end)
 		return FP_PASS_MALFORMED;
@@ -435,7 +444,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	/* Walk the labels: lengths 1..63, no compression (RFC 1035 4.1.4: a
 	 * pointer cannot start a message's first name) and 255 bytes at most.
 	 * A walk into the Ethernet padding fails the message-end check below,
-	 * so only the packet end is checked here. */
+	 * soff only the packet end is checked here. */
 	for (i = 0; i < FP_LABELS_MAX; i++) {
 		p = data + qname_off + n;
 		if ((void *)(p + 1) > end)
@@ -470,7 +479,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	 * One pass over the name, a word at a time: its sum for the UDP
 	 * checksum (the question starts at an even offset of the segment) and
 	 * the key, lower-cased. Whole words, then the word that ends where the
-	 * name ends, shifted so that only its last bytes remain.
+	 * name ends, shifted soff that only its last bytes remain.
 	 */
 	kq.qtype = qtype;
 	kq.pad = 0;
@@ -521,7 +530,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 			w[i] = 0;
 	}
 
-	/* Verifier: after the word loops, so they are walked once per tier
+	/* Verifier: after the word loops, soff they are walked once per tier
 	 * and not once per way through the OPT record as well. */
 	q->client_size = DNS_UDP_MIN;
 	q->opt = false;
@@ -543,6 +552,169 @@ static __always_inline struct fp_answer *fp_lookup(struct fp_scratch *s, int tie
 	default:
 		return bpf_map_lookup_elem(&answers_256, &s->key);
 	}
+}
+
+/*
+ * The region of the client at the packet's source address, for the policy at
+ * @pidx: its longest matching CIDR rule, else the rule for the country the
+ * geo tries give, else for the continent, else 0. ECS queries never get here.
+ */
+static __always_inline __u32 fp_region(struct xdp_md *ctx, const struct fp_query *q,
+				       __u32 pidx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct fp_code_key ck;
+	struct fp_geo *g;
+	__u32 *r;
+
+	if (q->v6) {
+		struct ipv6hdr *ip6 = data + (q->l3_off & 0xff);
+		struct fp_cidr_v6_key c6;
+		struct fp_geo_v6_key g6;
+
+		if ((void *)(ip6 + 1) > end)
+			return 0;
+		c6.prefixlen = 32 + 128;
+		c6.policy = bpf_htonl(pidx);
+		__builtin_memcpy(c6.addr, &ip6->saddr, 16);
+		r = bpf_map_lookup_elem(&policy_cidr_v6, &c6);
+		if (r)
+			return *r;
+		g6.prefixlen = 128;
+		__builtin_memcpy(g6.addr, c6.addr, 16);
+		g = bpf_map_lookup_elem(&geo_v6, &g6);
+	} else {
+		struct iphdr *ip = data + (q->l3_off & 0xff);
+		struct fp_cidr_v4_key c4;
+		struct fp_geo_v4_key g4;
+
+		if ((void *)(ip + 1) > end)
+			return 0;
+		c4.prefixlen = 32 + 32;
+		c4.policy = bpf_htonl(pidx);
+		__builtin_memcpy(c4.addr, &ip->saddr, 4);
+		r = bpf_map_lookup_elem(&policy_cidr_v4, &c4);
+		if (r)
+			return *r;
+		g4.prefixlen = 32;
+		__builtin_memcpy(g4.addr, c4.addr, 4);
+		g = bpf_map_lookup_elem(&geo_v4, &g4);
+	}
+	if (!g)
+		return 0;
+	ck.policy = pidx;
+	ck.pad = 0;
+	if (g->country[0]) {
+		ck.kind = FP_GEO_COUNTRY;
+		ck.code[0] = g->country[0];
+		ck.code[1] = g->country[1];
+		r = bpf_map_lookup_elem(&policy_codes, &ck);
+		if (r)
+			return *r;
+	}
+	if (g->continent[0]) {
+		ck.kind = FP_GEO_CONTINENT;
+		ck.code[0] = g->continent[0];
+		ck.code[1] = g->continent[1];
+		r = bpf_map_lookup_elem(&policy_codes, &ck);
+		if (r)
+			return *r;
+	}
+	return 0;
+}
+
+/* Policies are on A and AAAA only: their records, owner compressed to the
+ * question, have these lengths. */
+#define FP_RR_LEN_A		16
+#define FP_RR_LEN_AAAA		28
+
+/*
+ * Chooses the records of policy @p for @region and assembles them from the
+ * entry @a into @out: each record copied from a->data at its index times
+ * rr_len, the answer's sum the sum of the records' (each starts on an even
+ * offset). 0, or -1 for a broken policy or entry.
+ *
+ * Verifier: a global function, verified once on its own and returning an
+ * unknown scalar; inlined, the selection's paths would be walked again for
+ * every answer tier, query shape and region lookup reaching it. The copy has
+ * a constant shape per record length: a loop bounded by rr_len would be
+ * walked once per length it might have.
+ */
+__noinline int fp_steer_pick(const struct fp_policy *p, __u32 region, const struct fp_health *h,
+			     const struct fp_answer *a, struct fp_steered *out)
+{
+	__u32 k, j, i, rr_len, alen;
+	__u64 src, dst, sum = 0;
+	__u8 *d;
+	const __u8 *o;
+
+	if (!p || !h || !a || !out)
+		return -1;
+	rr_len = p->rr_len;
+	if (rr_len != FP_RR_LEN_A && rr_len != FP_RR_LEN_AAAA)
+		return -1;
+	alen = a->len;
+	if (alen > FP_ANSWER_MAX)
+		return -1;
+	k = fp_policy_select(p, region, h, bpf_get_prandom_u32(), out->order, NULL);
+	/* Verifier: each way through the selection knows k differently; the
+	 * copy below is walked once, not once per way. */
+	*(volatile __u64 *)&out->launder = k;
+	k = *(volatile __u64 *)&out->launder & 0xff;
+	if (k == 0 || k > FP_POLICY_RECORDS_MAX || k * rr_len > FP_ANSWER_MAX)
+		return -1;
+
+	for (j = 0; j < FP_POLICY_RECORDS_MAX; j++) {
+		if (j >= k)
+			break;
+		i = out->order[j] & (FP_POLICY_RECORDS_MAX - 1);
+		src = i * rr_len;
+		dst = j * rr_len;
+		/* A record past the entry's data is a broken policy. */
+		if (src + rr_len > alen || dst + rr_len > FP_ANSWER_MAX)
+			return -1;
+		o = a->data + src;
+		d = out->ans.data + dst;
+		*(__u64 *)d = *(const __u64 *)o;
+		*(__u64 *)(d + 8) = *(const __u64 *)(o + 8);
+		if (rr_len == FP_RR_LEN_AAAA) {
+			*(__u64 *)(d + 16) = *(const __u64 *)(o + 16);
+			*(__u32 *)(d + 24) = *(const __u32 *)(o + 24);
+		}
+		sum += p->csum[i];
+	}
+	out->ans.len = k * rr_len;
+	out->ans.ancount = k;
+	out->ans.flags = a->flags & FP_ANSWER_F_PASS_DO;
+	out->ans.csum = fp_csum_fold(sum);
+	out->ans.policy = 0;
+	return 0;
+}
+
+/*
+ * A steered RRset: the records its policy chooses for this client, assembled
+ * in the scratch answer, so fp_reply() sends them as it sends any entry. NULL
+ * for a broken policy; the engine answers then.
+ */
+static __always_inline const struct fp_answer *fp_steer(struct xdp_md *ctx,
+							const struct fp_query *q,
+							struct fp_scratch *s,
+							const struct fp_answer *a)
+{
+	const struct fp_policy *p;
+	const struct fp_health *h;
+	__u32 pidx = a->policy, zero = 0, region = 0;
+
+	p = bpf_map_lookup_elem(&policies, &pidx);
+	h = bpf_map_lookup_elem(&health, &zero);
+	if (!p || !h)
+		return NULL;
+	if (p->flags & FP_POLICY_F_GEO)
+		region = fp_region(ctx, q, pidx);
+	if (fp_steer_pick(p, region, h, a, &s->steer))
+		return NULL;
+	return &s->steer.ans;
 }
 
 /*
@@ -801,7 +973,7 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 {
 	struct fp_query q = {};
 	struct fp_scratch *s;
-	struct fp_answer *a;
+	const struct fp_answer *a;
 	__u32 zero = 0;
 	int ret, tier = 0;
 	__u64 v;
@@ -825,6 +997,11 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 	a = fp_lookup(s, tier);
 	if (!a)
 		return FP_PASS_MISS;
+	if (a->flags & FP_ANSWER_F_POLICY) {
+		a = fp_steer(ctx, &q, s, a);
+		if (!a)
+			return FP_PASS_ERROR;
+	}
 	return fp_reply(ctx, &q, s, a);
 }
 

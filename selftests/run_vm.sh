@@ -40,6 +40,7 @@ cd "$top" || exit 1
 
 # BPF_PROG_TEST_RUN: the program through this kernel's verifier, crafted packets in and out.
 step test_xdp_dns "$BUILD/tests/test_xdp_dns"
+step test_xdp_policy "$BUILD/tests/test_xdp_policy"
 [ -z "$VM_FASTPATH_TESTS" ] ||
 	step test_xdp_fastpath.sh env TESTS="$VM_FASTPATH_TESTS" selftests/test_xdp_fastpath.sh
 [ -z "$VM_MODES_TESTS" ] ||
