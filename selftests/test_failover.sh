@@ -14,6 +14,7 @@ ALL_TESTS="
 	test_backend_back
 	test_fail_open
 	test_failover
+	test_chain
 	test_check_in_use
 "
 
@@ -182,6 +183,48 @@ test_failover() {
 	tcp_set "fo.$ZONE_NAME" A "$F1" || return 1
 	for i in 1 2; do be_start "$i" || return 1; done
 	for i in 1 2; do wait_status "b$i" up "$UP_S" || return 1; done
+}
+
+# ecs_set NAME SUBNET "RDATA...": 20 UDP queries with that client subnet,
+# answered by the engine, each with exactly that set.
+ecs_set() {
+	local res
+
+	res=$(steer_count --server "$SRV_IP4" --name "$1" --type A --count 20 --inflight 4 \
+		--ecs "$2" --deadline 10) || { fail "steer_count: $res"; return 1; }
+	check_all_sets "$res" 20 "$3" "$1 with ECS $2"
+}
+
+# All four in one policy: geo picks the region (the client's own subnet, or
+# the default for an ECS elsewhere), failover and health pick within it, the
+# weights pick one.
+test_chain() {
+	local C1=198.18.100.61 C2=198.18.100.62 C3=198.18.100.63 C4=198.18.100.64 i
+
+	ensure_checks || return 1
+	for i in 1 2 3; do wait_status "b$i" up 10 || return 1; done
+	nsctl_ok rrset set "$ZONE_NAME" chain A "$C1" "$C2" "$C3" "$C4" \
+		--geo "cidr:198.18.0.0/24=$C1,$C2" --geo "default=$C3,$C4" \
+		--failover primary,secondary,primary,secondary --healthchecks b1,b2,b3,- \
+		--weights 1,1,1,1 || return 1
+	xdp_set "chain.$ZONE_NAME" A "$C1" 50 || return 1
+	ecs_set "chain.$ZONE_NAME" 198.18.9.0/24 "$C3" || return 1
+	backend_stop b1
+	wait_set "chain.$ZONE_NAME" A "$C2" "$DOWN_S" || return 1
+	xdp_set "chain.$ZONE_NAME" A "$C2" 50 || return 1
+	tcp_set "chain.$ZONE_NAME" A "$C2" || return 1
+	ecs_set "chain.$ZONE_NAME" 198.18.9.0/24 "$C3" || return 1
+	backend_stop b2
+	wait_status b2 down "$DOWN_S" || return 1
+	# Region 1 has nothing healthy: its primaries, failing open.
+	xdp_set "chain.$ZONE_NAME" A "$C1" 50 || return 1
+	backend_stop b3
+	wait_status b3 down "$DOWN_S" || return 1
+	# The default region's secondary has no check: it answers.
+	ecs_set "chain.$ZONE_NAME" 198.18.9.0/24 "$C4" || return 1
+	for i in 1 2 3; do be_start "$i" || return 1; done
+	for i in 1 2 3; do wait_status "b$i" up "$UP_S" || return 1; done
+	xdp_set "chain.$ZONE_NAME" A "$C1" 50 || return 1
 }
 
 # A check an RRset names cannot be deleted; an unused one can.
