@@ -12,6 +12,7 @@ ALL_TESTS="
 	test_weighted_ecs_engine
 	test_weighted_aaaa
 	test_multivalue
+	test_large_engine
 	test_policy_cleared
 "
 
@@ -146,6 +147,27 @@ test_multivalue() {
 		--batch 20 --deadline 20) || { fail "steer_count: $res"; return 1; }
 	[ "$(jq_of "$res" '.sizes["8"] // 0')" -eq 200 ] && [ "$(jq_of "$res" .orders)" -gt 10 ] ||
 		{ fail "multivalue over TCP: $res"; return 1; }
+}
+
+# Ten AAAA records take 280 bytes, more than a fast-path entry holds: the
+# engine answers the steered RRset (pass_miss), by the same rule.
+test_large_engine() {
+	local res a0 a1 m0 m1 n=500 addrs=() i
+
+	ensure_steer || return 1
+	for i in $(seq 1 10); do addrs+=("2001:db8:101::$i"); done
+	nsctl_ok rrset set "$ZONE_NAME" mv6 AAAA "${addrs[@]}" --multivalue || return 1
+	a0=$(counter answered) && m0=$(counter pass_miss) || return 1
+	res=$(steer_count --server "$SRV_IP6" --name "mv6.$ZONE_NAME" --type AAAA --count "$n" \
+		--inflight 32 --deadline 20) || { fail "steer_count: $res"; return 1; }
+	a1=$(counter answered) && m1=$(counter pass_miss) || return 1
+	log "10 AAAA multivalue: sizes $(jq -c .sizes <<<"$res"), $(jq_of "$res" .orders) orders;" \
+		"answered +$((a1 - a0)), pass_miss +$((m1 - m0))"
+	[ "$(jq_of "$res" '.sizes["8"] // 0')" -eq "$n" ] && [ "$(jq_of "$res" .orders)" -gt 10 ] ||
+		{ fail "multivalue from the engine: $res"; return 1; }
+	[ "$a1" -eq "$a0" ] && [ $((m1 - m0)) -ge "$n" ] ||
+		{ fail "expected the engine: answered +$((a1 - a0)), pass_miss +$((m1 - m0))"
+		  return 1; }
 }
 
 # Setting the RRset without a policy answers all of its records again, from XDP.
