@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Nanoseconds per packet of the XDP fast path under BPF_PROG_TEST_RUN with
- * repeat: hits, misses and foreign traffic, against an empty program and a
- * reflector that answers nothing. Needs root. */
+ * repeat: hits (plain and steered), misses and foreign traffic, against an
+ * empty program and a reflector that answers nothing. Needs root. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +14,8 @@
 #include <linux/bpf.h>
 
 #include "fp_answer.h"
+#include "fp_policy.h"
+#include "geo.h"
 #include "pkt_builder.h"
 #include "xdp_dns.skel.h"
 #include "xdp_pass.skel.h"
@@ -37,7 +39,8 @@ struct bench {
 	long				tail_max;	/* -1: the program's default */
 };
 
-enum bench_pkt { PKT_V4, PKT_V4_EDNS, PKT_V6, PKT_LONG, PKT_MISS, PKT_NOT_DNS };
+enum bench_pkt { PKT_V4, PKT_V4_EDNS, PKT_V6, PKT_LONG, PKT_MISS, PKT_NOT_DNS, PKT_WEIGHTED,
+		PKT_GEO };
 
 /* A 255-byte wire name: the longest key, the most words to walk. */
 static void bench_long_name(char *out)
@@ -75,6 +78,15 @@ static size_t bench_packet(enum bench_pkt kind, uint8_t *out)
 
 	if (kind == PKT_MISS)
 		strcpy(name, "nope.example.com.");
+	if (kind == PKT_WEIGHTED)
+		strcpy(name, "weighted.example.com.");
+	if (kind == PKT_GEO) {
+		/* MaxMind's test network for GB, EU: only ever in test runs. */
+		static const uint8_t gb[4] = { 81, 2, 69, 161 };
+
+		strcpy(name, "geo.example.com.");
+		memcpy(f.saddr, gb, 4);
+	}
 	if (kind == PKT_LONG)
 		bench_long_name(name);
 	d.qname_len = pb_name(d.qname, name);
@@ -93,6 +105,84 @@ static size_t bench_packet(enum bench_pkt kind, uint8_t *out)
 	if (kind == PKT_NOT_DNS)
 		f.dport = 443;	/* QUIC to a web server on the same host */
 	return pb_build(out, PB_FRAME_MAX, &f, msg, pb_dns_build(msg, &d));
+}
+
+/*
+ * Two steered RRsets of two A records each: weighted 70/30 (policy 0), and
+ * geo (policy 1) with a continent rule for EU and a country rule for JP, the
+ * geo tries filled from MaxMind's test database ($NAMESERVE_GEO_DIR).
+ */
+static int bench_fill_steered(struct bench *b, const int *fds)
+{
+	static const char *const names[2] = { "weighted.example.com.", "geo.example.com." };
+	const char *dir = getenv("NAMESERVE_GEO_DIR");
+	struct fp_code_key ck = { .policy = 1, .kind = FP_GEO_CONTINENT, .code = "EU" };
+	struct fp_answer_key k;
+	struct fp_policy pol;
+	struct fp_answer a;
+	uint8_t name[300], rrs[32];
+	char path[4096];
+	uint32_t idx, region;
+	struct geo *g;
+	size_t len = 0, n;
+	int i, tier, err;
+
+	for (i = 0; i < 2; i++) {
+		uint8_t addr[4] = { 198, 18, 1, i };
+
+		len += pb_rr(rrs + len, 1, 300, addr, 4);
+	}
+	for (idx = 0; idx < 2; idx++) {
+		memset(&pol, 0, sizeof(pol));
+		pol.nrecords = 2;
+		pol.rr_len = len / 2;
+		for (i = 0; i < 2; i++) {
+			pol.health[i] = FP_HEALTH_NONE;
+			pol.csum[i] = fp_csum16(rrs + i * pol.rr_len, pol.rr_len);
+		}
+		if (idx == 0) {
+			pol.mode = FP_POLICY_WEIGHTED;
+			pol.nregions = 1;
+			pol.weight[0] = 70;
+			pol.weight[1] = 30;
+			pol.region[0].primary = 0x3;
+		} else {
+			pol.mode = FP_POLICY_ALL;
+			pol.flags = FP_POLICY_F_GEO;
+			pol.nregions = 3;
+			pol.region[0].primary = 0x3;
+			pol.region[1].primary = 0x1;
+			pol.region[2].primary = 0x2;
+		}
+		err = fp_answer_build(&a, rrs, len, 2, FP_ANSWER_F_POLICY);
+		if (err)
+			return err;
+		a.policy = idx;
+		tier = fp_key_build(&k, name, pb_name(name, names[idx]), 1);
+		if (tier < 0)
+			return tier;
+		if (bpf_map_update_elem(fds[tier], &k, &a, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(b->dns->maps.policies), &idx, &pol, BPF_ANY))
+			return -errno;
+	}
+	region = 1;
+	if (bpf_map_update_elem(bpf_map__fd(b->dns->maps.policy_codes), &ck, &region, BPF_ANY))
+		return -errno;
+	ck.kind = FP_GEO_COUNTRY;
+	memcpy(ck.code, "JP", 2);
+	region = 2;
+	if (bpf_map_update_elem(bpf_map__fd(b->dns->maps.policy_codes), &ck, &region, BPF_ANY))
+		return -errno;
+
+	snprintf(path, sizeof(path), "%s/GeoIP2-Country-Test.mmdb",
+		 dir && *dir ? dir : "../shared/geo");
+	err = geo_open(&g, path);
+	if (err)
+		return err;
+	err = geo_fill_maps(g, bpf_map__fd(b->dns->maps.geo_v4), bpf_map__fd(b->dns->maps.geo_v6),
+			    &n);
+	geo_close(g);
+	return err;
 }
 
 static int bench_fill(struct bench *b)
@@ -118,7 +208,7 @@ static int bench_fill(struct bench *b)
 		if (bpf_map_update_elem(fds[tier], &k, &a, BPF_ANY))
 			return -errno;
 	}
-	return 0;
+	return bench_fill_steered(b, fds);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -203,6 +293,8 @@ int main(int argc, char **argv)
 		{ "hit, IPv4 + EDNS", PKT_V4_EDNS, XDP_TX, FP_TX_ANSWER },
 		{ "hit, IPv6", PKT_V6, XDP_TX, FP_TX_ANSWER },
 		{ "hit, IPv4, 255-byte name", PKT_LONG, XDP_TX, FP_TX_ANSWER },
+		{ "steered hit, weighted 70/30", PKT_WEIGHTED, XDP_TX, FP_TX_ANSWER },
+		{ "steered hit, geo (81.2.69.161)", PKT_GEO, XDP_TX, FP_TX_ANSWER },
 		{ "miss, IPv4", PKT_MISS, XDP_PASS, FP_PASS_MISS },
 		{ "not DNS (UDP to 443)", PKT_NOT_DNS, XDP_PASS, FP_PASS_NOT_DNS },
 	};
@@ -263,7 +355,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (bench_fill(&b)) {
-		fprintf(stderr, "xdp_prog_bench: filling the answer map failed\n");
+		fprintf(stderr, "xdp_prog_bench: filling the maps failed (NAMESERVE_GEO_DIR?)\n");
 		goto out;
 	}
 

@@ -629,42 +629,19 @@ static __always_inline __u32 fp_region(struct xdp_md *ctx, const struct fp_query
 #define FP_RR_LEN_A		16
 #define FP_RR_LEN_AAAA		28
 
-/*
- * Chooses the records of policy @p for @region and assembles them from the
- * entry @a into @out: each record copied from a->data at its index times
- * rr_len, the answer's sum the sum of the records' (each starts on an even
- * offset). 0, or -1 for a broken policy or entry.
- *
- * Verifier: a global function, verified once on its own and returning an
- * unknown scalar; inlined, the selection's paths would be walked again for
- * every answer tier, query shape and region lookup reaching it. The copy has
- * a constant shape per record length: a loop bounded by rr_len would be
- * walked once per length it might have.
- */
-__noinline int fp_steer_pick(const struct fp_policy *p, __u32 region, const struct fp_health *h,
-			     const struct fp_answer *a, struct fp_steered *out)
+/* The @k chosen records, @rr_len bytes each, from @a into @out's answer.
+ * Verifier: @rr_len is a constant, so every offset is bounded by constants
+ * alone, which 6.1 keeps even when it spills the values. */
+static __always_inline int fp_steer_copy(const struct fp_policy *p, const struct fp_answer *a,
+					 struct fp_steered *out, __u32 k, const __u32 rr_len)
 {
-	__u32 k, j, i, rr_len, alen;
 	__u64 src, dst, sum = 0;
-	__u8 *d;
 	const __u8 *o;
+	__u32 j, i;
+	__u8 *d;
 
-	if (!p || !h || !a || !out)
+	if (k * rr_len > FP_ANSWER_MAX)
 		return -1;
-	rr_len = p->rr_len;
-	if (rr_len != FP_RR_LEN_A && rr_len != FP_RR_LEN_AAAA)
-		return -1;
-	alen = a->len;
-	if (alen > FP_ANSWER_MAX)
-		return -1;
-	k = fp_policy_select(p, region, h, bpf_get_prandom_u32(), out->order, NULL);
-	/* Verifier: each way through the selection knows k differently; the
-	 * copy below is walked once, not once per way. */
-	*(volatile __u64 *)&out->launder = k;
-	k = *(volatile __u64 *)&out->launder & 0xff;
-	if (k == 0 || k > FP_POLICY_RECORDS_MAX || k * rr_len > FP_ANSWER_MAX)
-		return -1;
-
 	for (j = 0; j < FP_POLICY_RECORDS_MAX; j++) {
 		if (j >= k)
 			break;
@@ -672,7 +649,9 @@ __noinline int fp_steer_pick(const struct fp_policy *p, __u32 region, const stru
 		src = i * rr_len;
 		dst = j * rr_len;
 		/* A record past the entry's data is a broken policy. */
-		if (src + rr_len > alen || dst + rr_len > FP_ANSWER_MAX)
+		if (src + rr_len > a->len)
+			return -1;
+		if (src > FP_ANSWER_MAX - rr_len || dst > FP_ANSWER_MAX - rr_len)
 			return -1;
 		o = a->data + src;
 		d = out->ans.data + dst;
@@ -690,6 +669,39 @@ __noinline int fp_steer_pick(const struct fp_policy *p, __u32 region, const stru
 	out->ans.csum = fp_csum_fold(sum);
 	out->ans.policy = 0;
 	return 0;
+}
+
+/*
+ * Chooses the records of policy @p for @region and assembles them from the
+ * entry @a into @out: each record copied from a->data at its index times
+ * rr_len, the answer's sum the sum of the records' (each starts on an even
+ * offset). 0, or -1 for a broken policy or entry.
+ *
+ * Verifier: a global function, verified once on its own and returning an
+ * unknown scalar; inlined, the selection's paths would be walked again for
+ * every answer tier, query shape and region lookup reaching it.
+ */
+__noinline int fp_steer_pick(const struct fp_policy *p, __u32 region, const struct fp_health *h,
+			     const struct fp_answer *a, struct fp_steered *out)
+{
+	__u32 k;
+
+	if (!p || !h || !a || !out)
+		return -1;
+	if (p->rr_len != FP_RR_LEN_A && p->rr_len != FP_RR_LEN_AAAA)
+		return -1;
+	k = fp_policy_select(p, region, h, bpf_get_prandom_u32(), out->order, NULL);
+	/* Verifier: each way through the selection knows k differently; the
+	 * copy below is walked once, not once per way. */
+	*(volatile __u64 *)&out->launder = k;
+	k = *(volatile __u64 *)&out->launder & 0xff;
+	if (k == 0 || k > FP_POLICY_RECORDS_MAX)
+		return -1;
+	if (p->rr_len == FP_RR_LEN_A)
+		return fp_steer_copy(p, a, out, k, FP_RR_LEN_A);
+	if (p->rr_len == FP_RR_LEN_AAAA)
+		return fp_steer_copy(p, a, out, k, FP_RR_LEN_AAAA);
+	return -1;
 }
 
 /*
