@@ -1056,8 +1056,7 @@ static struct engine *seng;
 static struct geo *sgeo;
 static struct fp_health shealth;
 static struct zone *szone;
-static struct policy *spol[NSTEER];
-static struct zone_rrset *sset[NSTEER];
+static const struct policy *spol[NSTEER];
 
 /* Checks are named cN and live in slot N. */
 static int slot_of(const char *check, void *ctx)
@@ -1068,7 +1067,8 @@ static int slot_of(const char *check, void *ctx)
 	return atoi(check + 1);
 }
 
-static struct zone_rrset *find_rrset(const struct zone *z, const char *owner, uint16_t type)
+static const struct zone_rrset *find_rrset(const struct zone *z, const char *owner,
+					   uint16_t type)
 {
 	uint8_t name[DNS_NAME_MAX];
 	const struct zone_node *n;
@@ -1078,37 +1078,45 @@ static struct zone_rrset *find_rrset(const struct zone *z, const char *owner, ui
 	assert_true(len > 0);
 	n = zone_lookup(z, name, len, dns_name_hash(name));
 	assert_non_null(n);
-	return (struct zone_rrset *)zone_node_rrset(n, type);
+	return zone_node_rrset(n, type);
 }
 
-/* Compiles json for the RRset and hangs it on the built version, as the
- * builder would; teardown takes it off again before the zone goes. */
-static void attach_policy(size_t i, const char *json)
+/* Compiles json for the records of (owner, type) among recs, in their order,
+ * and hands it to the builder, as zone_admin does. */
+static void steer_rrset(struct zone_builder *b, const struct fx_rec *recs, size_t nrecs,
+			const char *owner, uint16_t type, const char *json)
 {
+	static uint8_t buf[FP_POLICY_RECORDS_MAX][16];
 	const uint8_t *rdata[FP_POLICY_RECORDS_MAX];
 	uint16_t rdlen[FP_POLICY_RECORDS_MAX];
-	struct zone_rrset *set = find_rrset(szone, steer_pols[i].owner, steer_pols[i].type);
 	struct policy_err e = { 0 };
+	uint8_t name[DNS_NAME_MAX];
+	struct policy *pol;
 	json_error_t jerr;
 	char *canon = NULL;
+	size_t i, n = 0;
 	json_t *obj;
-	uint16_t k;
+	int len;
 
-	assert_non_null(set);
-	for (k = 0; k < set->count; k++) {
-		rdata[k] = set->rrs[k].rdata;
-		rdlen[k] = set->rrs[k].rdlen;
+	for (i = 0; i < nrecs; i++) {
+		if (strcmp(recs[i].owner, owner) || recs[i].type != type)
+			continue;
+		assert_true(n < FP_POLICY_RECORDS_MAX);
+		len = fx_rdata(type, recs[i].rdata, buf[n]);
+		assert_true(len > 0);
+		rdata[n] = buf[n];
+		rdlen[n++] = len;
 	}
 	obj = json_loads(json, 0, &jerr);
 	assert_non_null(obj);
-	if (policy_validate(obj, set->type, rdata, rdlen, set->count, slot_of, NULL, &canon, &e))
-		fail_msg("%s: %s: %s", steer_pols[i].owner, e.field, e.msg);
-	assert_int_equal(policy_compile(canon, strlen(canon), set->type, rdata, rdlen, set->count,
-					slot_of, NULL, &spol[i], &e), 0);
+	if (policy_validate(obj, type, rdata, rdlen, n, slot_of, NULL, &canon, &e))
+		fail_msg("%s: %s: %s", owner, e.field, e.msg);
+	assert_int_equal(policy_compile(canon, strlen(canon), type, rdata, rdlen, n, slot_of, NULL,
+					&pol, &e), 0);
 	free(canon);
 	json_decref(obj);
-	set->policy = spol[i];
-	sset[i] = set;
+	assert_true(dns_name_from_text(name, owner, strlen(owner), NULL) > 0);
+	assert_int_equal(zone_builder_set_policy(b, name, type, pol), 0);
 }
 
 static const char *geo_db(void)
@@ -1127,6 +1135,7 @@ static int steer_setup(void **state)
 	char err[512];
 	struct engine_config cfg = { 0 };
 	size_t n = sizeof(steer_recs) / sizeof(steer_recs[0]), i;
+	struct zone_builder *b;
 
 	(void)state;
 	rcu_register_thread();
@@ -1140,13 +1149,21 @@ static int steer_setup(void **state)
 		snprintf(addr6[i], sizeof(addr6[i]), "2001:db8:6::%zx", i + 1);
 		recs[n++] = (struct fx_rec){ "m6.steer.test.", 60, DNS_TYPE_AAAA, addr6[i] };
 	}
-	szone = fx_zone(recs, n, err, sizeof(err));
-	if (!szone) {
+	if (zone_builder_new(&b, NULL) || fx_add(b, recs, n, err, sizeof(err))) {
 		fprintf(stderr, "steer_setup: %s\n", err);
 		return -1;
 	}
 	for (i = 0; i < NSTEER; i++)
-		attach_policy(i, steer_pols[i].json ? steer_pols[i].json : multi_json);
+		steer_rrset(b, recs, n, steer_pols[i].owner, steer_pols[i].type,
+			    steer_pols[i].json ? steer_pols[i].json : multi_json);
+	if (zone_builder_finish(b, &szone, err, sizeof(err))) {
+		fprintf(stderr, "steer_setup: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < NSTEER; i++) {
+		spol[i] = find_rrset(szone, steer_pols[i].owner, steer_pols[i].type)->policy;
+		assert_non_null(spol[i]);
+	}
 	if (zone_store_new(&szs) || zone_store_publish(szs, szone))
 		return -1;
 	if (geo_open(&sgeo, geo_db())) {
@@ -1160,17 +1177,9 @@ static int steer_setup(void **state)
 
 static int steer_teardown(void **state)
 {
-	size_t i;
-
 	(void)state;
 	engine_free(seng);
-	/* The policies are ours: off the version before it is freed. */
-	for (i = 0; i < NSTEER; i++) {
-		if (sset[i])
-			sset[i]->policy = NULL;
-		policy_free(spol[i]);
-	}
-	zone_store_free(szs);
+	zone_store_free(szs);	/* the version frees its policies */
 	geo_close(sgeo);
 	rcu_unregister_thread();
 	return 0;
