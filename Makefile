@@ -48,7 +48,7 @@ CTL_CPPFLAGS	:= -Iinclude -Ictl
 CTL_LDLIBS	:= -lcurl -ljansson -lbpf
 
 BENCH_BPF_OBJS	:= $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
-BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench $(BUILD)/bench/api_bulk
+BENCH_BINS	:= $(BUILD)/bench/xdp_prog_bench $(BUILD)/bench/api_bulk $(BUILD)/bench/health_bench
 
 TEST_SRCS	:= $(wildcard tests/test_*.c)
 TEST_BINS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -114,6 +114,10 @@ $(BUILD)/bench/xdp_prog_bench: bench/xdp_prog_bench.c $(LIB) $(SKELS) \
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/bench/api_bulk: bench/api_bulk.c $(LIB) | $(BUILD)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/bench/health_bench: bench/health_bench.c $(LIB) | $(BUILD)/bench
 	$(call msg,BENCH-CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # nameserve benchmark: XDP program cost, answered queries/s over a veth pair for
 # nameserved (XDP on and off), knotd (XDP and UDP), nsd and a bare XDP reflector,
-# a 100,000-name zone, and loading 100,000 zones. Prints a table, writes RESULTS.md.
+# a 100,000-name zone, loading 100,000 zones, and the health checker's cost for
+# 10,000 endpoints. Prints a table, writes RESULTS.md.
 #
 # Knobs: DURATION (s per load run, >= 4), ROUNDS (best of N runs), QPS (kxdpgun
-# target), SECTIONS (any of "prog qps bigzone manyzones"), SERVERS (any of
+# target), SECTIONS (any of "prog qps bigzone manyzones health"), SERVERS (any of
 # "reflector ns-xdp ns-udp knot-xdp knot-udp nsd"), MANY_ZONES, MANY_WAIT, BUILD,
-# RESULTS, PERF, REFLECT_OBJ, PASS_OBJ.
+# RESULTS, PERF, REFLECT_OBJ, PASS_OBJ, HEALTH_ENDPOINTS, HEALTH_INTERVAL,
+# HEALTH_SECS.
 
 set -u
 export LC_ALL=C
@@ -17,16 +19,20 @@ BUILD=${BUILD:-$ROOT/build}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-1}		# load runs per server start; the best one is kept
 QPS=${QPS:-2000000}		# well above what one generator core reaches on veth
-SECTIONS=${SECTIONS:-"prog qps bigzone manyzones"}
+SECTIONS=${SECTIONS:-"prog qps bigzone manyzones health"}
 SERVERS=${SERVERS:-"reflector ns-xdp ns-udp knot-xdp knot-udp nsd"}
 MANY_ZONES=${MANY_ZONES:-100000}
 MANY_RECORDS=${MANY_RECORDS:-20}
+HEALTH_ENDPOINTS=${HEALTH_ENDPOINTS:-10000}
+HEALTH_INTERVAL=${HEALTH_INTERVAL:-30}	# s
+HEALTH_SECS=${HEALTH_SECS:-60}		# two intervals: the second one runs at full rate
 MANY_WAIT=${MANY_WAIT:-45}	# s; 4.5 times the 10 s target, within the 3 min budget
 PERF=${PERF:-}			# a directory: perf record both CPUs during each run
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
 NAMESERVED=$BUILD/nameserved
 NSCTL=$BUILD/nsctl
 PROG_BENCH=$BUILD/bench/xdp_prog_bench
+HEALTH_BENCH=$BUILD/bench/health_bench
 PASS_OBJ=${PASS_OBJ:-$BUILD/xdp_pass.bpf.o}
 REFLECT_OBJ=${REFLECT_OBJ:-$BUILD/bench/xdp_reflect.bpf.o}
 
@@ -518,6 +524,24 @@ section_prog()
 	fi
 }
 
+# The checker against endpoints in a namespace of the bench's own (it
+# unshares one), on the server CPU.
+HEALTH_OUT=
+section_health()
+{
+	log "health checker: $HEALTH_ENDPOINTS endpoints every $HEALTH_INTERVAL s for $HEALTH_SECS s"
+	if [ ! -x "$HEALTH_BENCH" ]; then
+		fail "$HEALTH_BENCH not built"
+		HEALTH_OUT="not built"
+		return
+	fi
+	if ! HEALTH_OUT=$(taskset -c "$SRV_CPU" "$HEALTH_BENCH" -n "$HEALTH_ENDPOINTS" \
+			-i "$HEALTH_INTERVAL" -d "$HEALTH_SECS" 2>&1); then
+		fail "health_bench failed"
+	fi
+	log "$HEALTH_OUT"
+}
+
 declare -A DESC=(
 	[reflector]="XDP reflector (upper bound)"
 	[ns-xdp]="nameserved, XDP"
@@ -775,6 +799,18 @@ report()
 			print s == "" || s ~ /^>/ ? "not measured (not loaded)" : (r < 1024 ? "met" : "NOT met") }')"
 		echo
 	fi
+	if [[ " $SECTIONS " == *" health "* ]]; then
+		echo "## 5. Health checks: $HEALTH_ENDPOINTS endpoints every $HEALTH_INTERVAL s"
+		echo
+		echo "Half HTTP (GET, status line read), half TCP connect, against one epoll server"
+		echo "in a network namespace (198.18.0.0/15 local on its lo), checker and server on"
+		echo "CPU $SRV_CPU. CPU is the checker thread's own (process less the sampling thread)."
+		echo
+		echo '```'
+		echo "$HEALTH_OUT" | grep '^health: [0-9a-z]* ' | grep -v 'checks, up to'
+		echo '```'
+		echo
+	fi
 }
 
 # ----- main ----------------------------------------------------------------
@@ -820,7 +856,7 @@ main()
 
 	for s in $SECTIONS; do
 		case $s in
-		prog|qps|bigzone|manyzones) "section_$s" ;;
+		prog|qps|bigzone|manyzones|health) "section_$s" ;;
 		*) log "unknown section $s"; exit 1 ;;
 		esac
 	done
