@@ -30,6 +30,7 @@ enum {
 	OPT_EXPECT,
 	OPT_BODY,
 	OPT_NO_VERIFY,
+	OPT_ACCOUNT,
 };
 
 static int healthcheck_fail(char *err, size_t len, const char *fmt, ...)
@@ -207,6 +208,8 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 		ret = healthcheck_fail(err, errlen, "a value is not UTF-8 text");
 		goto fail;
 	}
+	if (s->account && json_object_set_new(o, "account", json_string(s->account)))
+		goto nomem;
 	*out = o;
 	return 0;
 nomem:
@@ -422,6 +425,7 @@ static int healthcheck_write(int argc, char **argv, bool replace)
 		{ "expect",	required_argument,	NULL, OPT_EXPECT },
 		{ "body",	required_argument,	NULL, OPT_BODY },
 		{ "no-verify",	no_argument,		NULL, OPT_NO_VERIFY },
+		{ "account",	required_argument,	NULL, OPT_ACCOUNT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct healthcheck_spec s = { 0 };
@@ -467,6 +471,9 @@ static int healthcheck_write(int argc, char **argv, bool replace)
 		case OPT_NO_VERIFY:
 			s.no_verify = true;
 			break;
+		case OPT_ACCOUNT:
+			s.account = optarg;
+			break;
 		case CLI_HELP:
 			return cli_help();
 		default:
@@ -511,13 +518,7 @@ static int healthcheck_set(int argc, char **argv)
 
 static int healthcheck_list(int argc, char **argv)
 {
-	int c;
-
-	while ((c = cli_getopt(argc, argv, "", NULL)) != -1)
-		return c == CLI_HELP ? cli_help() : cli_bad_usage(NULL);
-	if (!cli_operands(argc, argv, 0, 0))
-		return NSCTL_EXIT_USAGE;
-	return api_show_list("/v1/healthchecks", "healthchecks", healthcheck_print_list);
+	return api_list_cmd(argc, argv, "healthchecks", healthcheck_print_list);
 }
 
 static int healthcheck_get(int argc, char **argv)
@@ -549,7 +550,7 @@ static int healthcheck_delete(int argc, char **argv)
 #define HEALTHCHECK_WRITE_ARGS \
 	"NAME --type http|https|tcp --target ADDR:PORT [--path PATH] [--interval SECONDS] " \
 	"[--timeout SECONDS] [--fall N] [--rise N] [--host NAME] [--expect CODE,...] " \
-	"[--body TEXT] [--no-verify]"
+	"[--body TEXT] [--no-verify] [--account ACCOUNT]"
 
 #define HEALTHCHECK_WRITE_HELP \
 	"  --type TYPE          http, https (a GET of PATH) or tcp (a connect)\n" \
@@ -563,10 +564,13 @@ static int healthcheck_delete(int argc, char **argv)
 	"  --host NAME          the Host header (and TLS server name)\n" \
 	"  --expect 200,204     the statuses that pass (at most 8; default 200-399)\n" \
 	"  --body TEXT          text the reply's body must contain\n" \
-	"  --no-verify          https: do not verify the server's certificate\n"
+	"  --no-verify          https: do not verify the server's certificate\n" \
+	"  --account ACCOUNT    the account it belongs to (admin tokens)\n"
 
 static const struct cli_cmd healthcheck_cmds[] = {
-	{ "list", healthcheck_list, "", "the checks, their status and last probe", NULL },
+	{ "list", healthcheck_list, "[--account ACCOUNT]",
+	  "the checks, their status and last probe (an admin: every account's, or one's)",
+	  NULL },
 	{ "get", healthcheck_get, "NAME", "one check: its settings, state and recent probes",
 	  NULL },
 	{ "create", healthcheck_create, HEALTHCHECK_WRITE_ARGS, "create a health check",

@@ -22,6 +22,7 @@ struct healthcheck_spec {
 	const char	*host;
 	const char	*expect;	/* "200,204" */
 	const char	*body;
+	const char	*account;	/* admin tokens: the account it is for */
 	const char	*interval;	/* seconds, as typed: "30", "0.5" */
 	const char	*timeout;
 	long		fall;

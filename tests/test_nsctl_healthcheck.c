@@ -152,10 +152,11 @@ static void test_body(void **state)
 	s.rise = 1;
 	s.expect = "200,204";
 	s.body = "ok";
+	s.account = "acme";
 	assert_body(&s, "{\"name\":\"web1\",\"type\":\"https\",\"target\":\"198.18.0.2:80\","
 		    "\"path\":\"/health\",\"host\":\"www.example.com\",\"verify\":false,"
 		    "\"interval\":10,\"timeout\":2.5,\"fall\":5,\"rise\":1,\"expect\":[200,204],"
-		    "\"body\":\"ok\"}");
+		    "\"body\":\"ok\",\"account\":\"acme\"}");
 }
 
 static void test_body_refused(void **state)
@@ -291,7 +292,7 @@ static void test_list_get_delete(void **state)
 		},
 		.nreplies = 4,
 	};
-	char *list[] = { "healthcheck", "list", NULL };
+	char *list[] = { "healthcheck", "list", "--account", "acme", NULL };
 	char *get[] = { "healthcheck", "get", "web1", NULL };
 	char *del[] = { "healthcheck", "delete", "web 1", NULL };
 	char out[4096];
@@ -336,7 +337,7 @@ static void test_list_get_delete(void **state)
 	assert_int_equal(run(out, sizeof(out), del), NSCTL_EXIT_OK);
 	assert_string_equal(out, "healthcheck web 1 deleted\n");
 	http_fixture_stop(&fx);
-	assert_request(fx.requests[0], "GET /v1/healthchecks");
+	assert_request(fx.requests[0], "GET /v1/healthchecks?account=acme");
 	assert_request(fx.requests[1], "GET /v1/healthchecks/web1");
 	assert_request(fx.requests[2], "DELETE /v1/healthchecks/web%201");
 	assert_request(fx.requests[3], "DELETE /v1/healthchecks/web%201");
