@@ -809,8 +809,16 @@ static void test_broken(void **state)
 	s.pol.rr_len = 0;
 	assert_int_equal(t_set_install(&s), 0);
 	t_expect_pass(&s, &q, FP_PASS_ERROR);
-	/* Records past the entry's data. */
+	/* A record length no A or AAAA record has. */
 	s.pol.rr_len = 200;
+	assert_int_equal(t_set_install(&s), 0);
+	t_expect_pass(&s, &q, FP_PASS_ERROR);
+	/* A policy of more records than the entry carries. */
+	t_set_init(&s, "b.example.com.", 1, 10, 3, FP_POLICY_ALL);
+	assert_int_equal(t_set_install(&s), 0);
+	s.nrecords = 2;
+	s.pol.nrecords = 3;
+	s.pol.region[0].primary = 0x7;
 	assert_int_equal(t_set_install(&s), 0);
 	t_expect_pass(&s, &q, FP_PASS_ERROR);
 	/* All weights 0: fp_policy_select() finds nothing. */
