@@ -303,6 +303,20 @@ def chaos_type_check(ctx, q, k, n):
     return diffs
 
 
+def ecs_check(ctx, q, k, n):
+    diffs = same_except(q, k, n, opt=True)
+    want(n.opt is not None and k.opt is not None, "no OPT in a reply", diffs)
+    if diffs:
+        return diffs
+    ecs = [o for o in n.opt[4] if o[0] == 8]
+    want((n.opt[0], n.opt[2], n.opt[3], tuple(o for o in n.opt[4] if o[0] != 8)) ==
+         (k.opt[0], k.opt[2], k.opt[3], tuple(k.opt[4])), "OPT differs beyond ECS", diffs)
+    # Nothing in these zones is steered: the answer holds for every client.
+    want(len(ecs) == 1 and len(ecs[0][1]) >= 4 and ecs[0][1][3] == 0,
+         "nameserved: ECS not echoed with scope 0", diffs)
+    return diffs
+
+
 def has(mode_opt):
     return lambda ctx, q, k, n: mode_opt in opts_of(q)
 
@@ -347,6 +361,9 @@ LEGIT = [
     ("tiny-bufsize", "RFC 6891 §6.2.5: a UDP size below 512 counts as 512; nameserved "
      "answers as for 512, Knot says FORMERR to sizes it finds absurd",
      both(lambda c, q, k, n: "b1" in opts_of(q) and k.rcode == 1), tiny_bufsize_check),
+    ("ecs", "RFC 7871 §7.2.1: nameserved supports Client Subnet and echoes the option, "
+     "scope 0 for answers that hold for every client; Knot without its geoip module ignores it",
+     both(has("ecs")), ecs_check),
 ]
 
 
