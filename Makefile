@@ -140,7 +140,8 @@ asan-selftest: all
 	$(Q)NAMESERVED=$(abspath $(ASAN_BUILD))/nameserved \
 		ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		selftests/run.sh test_malformed.sh test_api.sh
+		selftests/run.sh test_malformed.sh test_api.sh test_api_policy.sh \
+		test_api_healthchecks.sh
 
 # The README's first command: the demo zone served in a namespace pair, queried.
 demo: all
@@ -167,7 +168,7 @@ FUZZ_SRCS	:= $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_SRCS	:= $(addprefix userspace/,dns_name.c dns_rdata.c dns_svcb.c dns_text.c \
 		   dns_encoding.c dns_type.c zonefile.c dns_msg.c zone.c zone_store.c \
-		   engine.c log.c metrics.c policy.c geo.c)
+		   engine.c log.c metrics.c policy.c geo.c health_spec.c)
 FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 

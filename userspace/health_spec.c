@@ -335,10 +335,13 @@ json_t *health_spec_json(const struct health_spec *spec)
 	size_t i;
 
 	target_text(spec, target, sizeof(target));
-	o = json_pack("{s:s,s:s,s:s,s:s}", "name", spec->name, "account", spec->account, "type",
-		      type_names[spec->type], "target", target);
+	o = json_pack("{s:s,s:s,s:s}", "name", spec->name, "type", type_names[spec->type],
+		      "target", target);
 	if (!o)
 		return NULL;
+	/* Unset only before the API has given the check its owner. */
+	if (spec->account[0])
+		json_object_set_new(o, "account", json_string(spec->account));
 	if (spec->type != HEALTH_TCP) {
 		json_object_set_new(o, "path", json_string(spec->path[0] ? spec->path : "/"));
 		json_object_set_new(o, "host", spec->host[0] ? json_string(spec->host)
