@@ -22,7 +22,7 @@
 #include "bench/xdp_reflect.skel.h"
 #include "bench/xdp_bench_restore.skel.h"
 
-#define BENCH_ROUNDS_MAX	15
+#define BENCH_ROUNDS_MAX	64
 
 struct bench_frame {
 	uint32_t	len;
@@ -274,8 +274,8 @@ static uint64_t bench_counter(struct bench *b, uint32_t id)
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-n REPEAT] [-r ROUNDS] [-t TAIL_MAX]\n"
-			"  -n  runs per measurement (default 1000000)\n"
-			"  -r  measurements per case, the best is shown (default 5, max %d)\n"
+			"  -n  runs per measurement (default 200000)\n"
+			"  -r  measurements per case, the best is shown (default 40, max %d)\n"
 			"  -t  most bytes a reply takes from the tail, the rest from the head\n"
 			"      (0: the head path veth and generic XDP take; default: all tail)\n",
 		prog, BENCH_ROUNDS_MAX);
@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 		{ "miss, IPv4", PKT_MISS, XDP_PASS, FP_PASS_MISS },
 		{ "not DNS (UDP to 443)", PKT_NOT_DNS, XDP_PASS, FP_PASS_NOT_DNS },
 	};
-	struct bench b = { .repeat = 1000000, .rounds = 5, .tail_max = -1 };
+	struct bench b = { .repeat = 200000, .rounds = 40, .tail_max = -1 };
 	uint8_t pkt[PB_FRAME_MAX];
 	double empty, base, ns;
 	uint32_t retval;

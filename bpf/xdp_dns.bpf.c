@@ -806,6 +806,13 @@ undo_tail:
 	return -1;
 }
 
+/* The first 8 bytes of our OPT record as one little-endian word. */
+static __always_inline __u64 fp_opt_head(bool dnssec_ok)
+{
+	return (__u64)DNS_TYPE_OPT << 16 | (__u64)(FP_EDNS_UDP_SIZE >> 8) << 24 |
+	       (__u64)(FP_EDNS_UDP_SIZE & 0xff) << 32 | (__u64)(dnssec_ok ? EDNS_DO : 0) << 56;
+}
+
 /* Turns the query into the reply in place: same headers and question, the
  * answer records after it, our OPT when the query had one. */
 static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
@@ -958,17 +965,11 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 		o = data + ooff;
 		if ((void *)(o + DNS_OPT_LEN) > end)
 			return FP_PASS_ERROR;
-		o[0] = 0;			/* root owner */
-		o[1] = 0;
-		o[2] = DNS_TYPE_OPT;
-		o[3] = FP_EDNS_UDP_SIZE >> 8;
-		o[4] = FP_EDNS_UDP_SIZE & 0xff;
-		o[5] = 0;			/* extended rcode */
-		o[6] = 0;			/* version */
-		o[7] = q->dnssec_ok ? EDNS_DO : 0;
-		o[8] = 0;
-		o[9] = 0;			/* rdlength */
-		o[10] = 0;
+		/* Root owner, type, our size, extended rcode 0, version 0, the
+		 * DO bit, then the rest of the flags and rdlength 0: two stores
+		 * overlapping in the byte of DO. */
+		*(__u64 *)o = fp_opt_head(q->dnssec_ok);
+		*(__u32 *)(o + 7) = q->dnssec_ok ? EDNS_DO : 0;
 		sum += fp_csum_be((DNS_TYPE_OPT << 8 | FP_EDNS_UDP_SIZE >> 8) +
 				  ((FP_EDNS_UDP_SIZE & 0xff) << 8) + (q->dnssec_ok ? EDNS_DO : 0),
 				  (q->qlen + alen) & 1);
