@@ -506,6 +506,11 @@ idle_check()
 		IDLE_NOTE="$IDLE_NOTE: WARNING, other work was running; rates are understated"
 		log "WARNING: the machine is not idle; figures will be low"
 	fi
+	# Run-time statistics time every BPF program run (tens of ns each here).
+	if [ "$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" = 1 ]; then
+		IDLE_NOTE="$IDLE_NOTE; WARNING: kernel.bpf_stats_enabled=1 adds its own cost to every XDP run"
+		log "WARNING: kernel.bpf_stats_enabled is 1; XDP figures include its cost"
+	fi
 }
 
 # ----- sections ------------------------------------------------------------
