@@ -3,7 +3,8 @@
 # Health-checked answers through a real veth. Three HTTP servers in a backend
 # namespace are probed by nameserved's checker (interval 1 s, fall 2, rise 2);
 # when one is stopped its record leaves the answers of XDP and of the engine
-# within interval*fall + 2 s, and comes back after rise when it restarts.
+# within one interval after the fall threshold, and comes back within one
+# interval after the rise threshold when it restarts.
 # With every server down the answers fail open (all records) and the
 # fail-open metric says so. A failover policy answers its secondary only
 # while the primary is down.
@@ -31,9 +32,9 @@ H3=198.18.100.23
 INTERVAL=1
 FALL=2
 RISE=2
-# The bound on a change being answered: interval*fall (or rise) + 2 s.
-DOWN_S=$((INTERVAL * FALL + 2))
-UP_S=$((INTERVAL * RISE + 2))
+# The bound on a change being answered: one interval after the threshold.
+DOWN_S=$((INTERVAL * (FALL + 1)))
+UP_S=$((INTERVAL * (RISE + 1)))
 
 mkdir -p "$WORKDIR/www"
 echo ok >"$WORKDIR/www/index.html"

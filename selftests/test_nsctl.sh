@@ -268,23 +268,6 @@ EOF_JSON
 	grep -q "broken.json:2:" <<<"$ERR" || { fail "JSON error without line: $ERR"; return 1; }
 }
 
-# steering_api: whether this daemon has health checks and policies; until it
-# does, the tests of them skip rather than fail.
-steering_api() {
-	nsctl healthcheck list
-	if grep -q 'no such endpoint' <<<"$ERR"; then
-		log "this nameserved has no /v1/healthchecks: skipped"
-		return 1
-	fi
-	nsctl rrset set t1.example probe A 198.18.0.90 --multivalue
-	if grep -q 'not supported yet' <<<"$ERR"; then
-		log "this nameserved takes no RRset policies: skipped"
-		return 1
-	fi
-	nsctl rrset delete t1.example probe A
-	return 0
-}
-
 # healthcheck_status NAME: the check's status as the API reports it.
 healthcheck_status() {
 	local out=$OUT
@@ -298,7 +281,6 @@ test_healthchecks() {
 	local i st
 
 	ensure_api || return 1
-	steering_api || return "$ksft_skip"
 	# hc1 connects to the API's own port, so it comes up; hc2 to a port where
 	# nothing listens.
 	ok healthcheck create hc1 --type tcp --target "127.0.0.1:$API_PORT" --interval 2 \
@@ -352,7 +334,6 @@ test_healthchecks() {
 
 test_steering() {
 	ensure_api || return 1
-	steering_api || return "$ksft_skip"
 	ok rrset set t1.example lb A 198.18.0.91 198.18.0.92 --ttl 60 --weights 70,30 \
 		--healthchecks hc1,- || return 1
 	grep -qE '^lb\.t1\.example\. A set: 2 records, ttl 60, policy: weights 70,30; checks hc1,-$' \
@@ -401,7 +382,6 @@ test_steering() {
 
 test_healthcheck_in_use() {
 	ensure_api || return 1
-	steering_api || return "$ksft_skip"
 	refused 1 healthcheck delete hc1 || return 1
 	grep -q '^nsctl: 409 conflict: ' <<<"$ERR" || { fail "not a verbatim 409: $ERR"; return 1; }
 	ok healthcheck get hc1 || return 1
