@@ -146,6 +146,23 @@ test_accounts() {
 		{ fail "admin ?account=globex: $(cat "$B")"; return 1; }
 	TOKEN=$ta api GET '/v1/healthchecks?account=globex'
 	[ "$(jb '.healthchecks | length')" = 0 ] || { fail "acme filters globex: $(cat "$B")"; return 1; }
+
+	# A zone's RRsets name their own account's checks and the admin's, never
+	# another account's.
+	TOKEN=$ADMIN_TOKEN japi POST /v1/healthchecks '{"name": "op-web", "type": "tcp", "target": "198.18.0.2:80"}'
+	expect 201 || return 1
+	TOKEN=$tb japi POST /v1/zones '{"name": "globex.test"}'
+	expect 201 || return 1
+	TOKEN=$tb japi PUT /v1/zones/globex.test/rrsets/www/A \
+		'{"records": ["198.18.0.10"], "policy": {"healthchecks": ["acme-web"]}}'
+	expect 400 invalid 'policy.healthchecks[0]' || return 1
+	TOKEN=$tb japi PUT /v1/zones/globex.test/rrsets/www/A \
+		'{"records": ["198.18.0.10", "198.18.0.11"], "policy": {"healthchecks": ["globex-web", "op-web"]}}'
+	expect 200 || return 1
+	TOKEN=$tb api DELETE /v1/zones/globex.test
+	expect 204 || return 1
+	TOKEN=$ADMIN_TOKEN api DELETE /v1/healthchecks/op-web
+	expect 204 || return 1
 	TOKEN=$ta api DELETE /v1/healthchecks/acme-web
 	expect 204 || return 1
 	TOKEN=$ADMIN_TOKEN api DELETE /v1/healthchecks/globex-web

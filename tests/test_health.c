@@ -235,7 +235,7 @@ static bool wait_status(struct health *h, const char *name, const char *want, in
 
 static bool bit(struct health *h, const char *name)
 {
-	int slot = health_slot(name, h);
+	int slot = health_slot(name, NULL, h);
 
 	assert_true(slot >= 0);
 	return __atomic_load_n(&bits.down[slot / 64], __ATOMIC_ACQUIRE) >> (slot % 64) & 1;
@@ -481,10 +481,19 @@ static void test_slots_persist(void **state)
 	create(h, "{\"name\":\"c\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
 	spec_of(&spec, "{\"name\":\"a\",\"type\":\"tcp\",\"target\":\"198.18.0.3:80\"}");
 	assert_int_equal(health_create(h, &spec), -EEXIST);
-	assert_int_equal(health_slot("a", h), 0);
-	assert_int_equal(health_slot("b", h), 1);
-	assert_int_equal(health_slot("c", h), 2);
-	assert_int_equal(health_slot("x", h), -ENOENT);
+	assert_int_equal(health_slot("a", NULL, h), 0);
+	assert_int_equal(health_slot("b", NULL, h), 1);
+	assert_int_equal(health_slot("c", NULL, h), 2);
+	assert_int_equal(health_slot("x", NULL, h), -ENOENT);
+	/* RRsets name their own account's checks and the operator's, and no
+	 * other account's. */
+	assert_int_equal(health_slot("a", "acme", h), 0);
+	assert_int_equal(health_slot("a", "other", h), -ENOENT);
+	spec_of(&spec, "{\"name\":\"shared\",\"type\":\"tcp\",\"target\":\"198.18.0.4:80\"}");
+	snprintf(spec.account, sizeof(spec.account), "%s", HEALTH_SHARED_ACCOUNT);
+	assert_int_equal(health_create(h, &spec), 0);
+	assert_int_equal(health_slot("shared", "other", h), 3);
+	assert_int_equal(health_delete(h, "shared", NULL), 0);
 	health_set_in_use(h, in_use_b, NULL);
 	assert_int_equal(health_delete(h, "b", NULL), -EBUSY);
 	health_set_in_use(h, NULL, NULL);
@@ -493,7 +502,7 @@ static void test_slots_persist(void **state)
 	assert_int_equal(health_delete(h, "b", NULL), -ENOENT);
 	/* The lowest free slot. */
 	create(h, "{\"name\":\"d\",\"type\":\"http\",\"target\":\"198.18.0.2:80\"}");
-	assert_int_equal(health_slot("d", h), 1);
+	assert_int_equal(health_slot("d", NULL, h), 1);
 	spec_of(&spec, "{\"name\":\"c\",\"type\":\"http\",\"target\":\"198.18.0.9:8080\"}");
 	assert_int_equal(health_replace(h, &spec), 0);
 	spec_of(&spec, "{\"name\":\"zz\",\"type\":\"http\",\"target\":\"198.18.0.9:8080\"}");
@@ -505,10 +514,10 @@ static void test_slots_persist(void **state)
 	bits.down[0] = ~0ULL;	/* left over: a restart serves everything */
 	assert_int_equal(health_new(&h, st, &bits), 0);
 	assert_int_equal(bits.down[0], 0);
-	assert_int_equal(health_slot("a", h), 0);
-	assert_int_equal(health_slot("d", h), 1);
-	assert_int_equal(health_slot("c", h), 2);
-	assert_int_equal(health_slot("b", h), -ENOENT);
+	assert_int_equal(health_slot("a", NULL, h), 0);
+	assert_int_equal(health_slot("d", NULL, h), 1);
+	assert_int_equal(health_slot("c", NULL, h), 2);
+	assert_int_equal(health_slot("b", NULL, h), -ENOENT);
 	{
 		json_t *o = health_get_json(h, "c", "acme"), *l;
 
@@ -527,7 +536,7 @@ static void test_slots_persist(void **state)
 		json_decref(l);
 	}
 	create(h, "{\"name\":\"e\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
-	assert_int_equal(health_slot("e", h), 3);
+	assert_int_equal(health_slot("e", NULL, h), 3);
 	health_free(h);
 	store_close(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -447,10 +447,11 @@ static void test_replace_delete_export(void **state)
 	rcu_read_unlock();
 }
 
-static int slot_fn(const char *check, void *ctx)
+/* web1 belongs to acme, whose zones alone may name it. */
+static int slot_fn(const char *check, const char *account, void *ctx)
 {
 	(void)ctx;
-	return !strcmp(check, "web1") ? 5 : -ENOENT;
+	return !strcmp(check, "web1") && account && !strcmp(account, "acme") ? 5 : -ENOENT;
 }
 
 /* The served policy of (owner, type), or NULL; valid inside rcu_read_lock. */
@@ -505,7 +506,7 @@ static void test_policy(void **state)
 					.ttl = 60, .records = a, .nrecords = 2, .policy = good };
 	const struct policy *p;
 	struct zone_admin_err e;
-	struct store_zone z;
+	struct store_zone z, oz;
 	size_t changed, n;
 	char *text;
 
@@ -549,7 +550,12 @@ static void test_policy(void **state)
 	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
 			 ZONE_ADMIN_INVALID);
 	assert_string_equal(e.field, "policy.healthchecks[0]");
+	/* Another account's zone cannot name acme's check. */
 	ch.policy = good;
+	assert_int_equal(create(f, "other.test", "other", NULL, &oz, &e), ZONE_ADMIN_OK);
+	assert_int_equal(apply(f, "other.test", "other", NULL, &ch, 1, &oz, &changed, &e),
+			 ZONE_ADMIN_INVALID);
+	assert_string_equal(e.field, "policy.healthchecks[0]");
 	ch.records = dup;
 	assert_int_equal(apply(f, "pol.test", "acme", NULL, &ch, 1, &z, &changed, &e),
 			 ZONE_ADMIN_INVALID);

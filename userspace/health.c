@@ -923,7 +923,7 @@ json_t *health_list_json(struct health *h, const char *account)
 	return a;
 }
 
-int health_slot(const char *name, void *ctx)
+int health_slot(const char *name, const char *account, void *ctx)
 {
 	struct health *h = ctx;
 	struct check *c;
@@ -931,7 +931,9 @@ int health_slot(const char *name, void *ctx)
 
 	pthread_mutex_lock(&h->lock);
 	c = find(h, name);
-	if (c && !c->deleting)
+	if (c && !c->deleting &&
+	    (!account || !strcmp(c->spec.account, account) ||
+	     !strcmp(c->spec.account, HEALTH_SHARED_ACCOUNT)))
 		slot = c->slot;
 	pthread_mutex_unlock(&h->lock);
 	return slot;

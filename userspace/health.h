@@ -73,8 +73,14 @@ json_t *health_get_json(struct health *h, const char *name, const char *account)
 /* Every check account may see, state included, sorted by name. */
 json_t *health_list_json(struct health *h, const char *account);
 
-/* policy_slot_fn: the slot of a check, or -ENOENT. ctx is the struct health. */
-int health_slot(const char *name, void *ctx);
+/* The operator's account: its checks may be named by RRsets of every account
+ * (the API's admin account, API_ADMIN_ACCOUNT). */
+#define HEALTH_SHARED_ACCOUNT	"admin"
+
+/* zone_admin_slot_fn: the slot of a check that RRsets of account's zones may
+ * name (its own checks and the shared account's; account NULL: any), else
+ * -ENOENT, as if another account's check did not exist. ctx: the struct health. */
+int health_slot(const char *name, const char *account, void *ctx);
 
 /* Tells who uses a check: in_use returns true while some RRset names it, so
  * health_delete refuses with -EBUSY. */

@@ -416,9 +416,23 @@ static void warned_set(struct zone_admin *za, const uint8_t *origin, struct warn
 		memset(s, 0, sizeof(*s));
 }
 
+/* A policy resolves the names of checks as the zone's account sees them. */
+struct slot_scope {
+	const struct zone_admin_config	*cfg;
+	const char			*account;
+};
+
+static int scoped_slot(const char *check, void *ctx)
+{
+	const struct slot_scope *sc = ctx;
+
+	return sc->cfg->slot ? sc->cfg->slot(check, sc->account, sc->cfg->slot_ctx) : -ENOENT;
+}
+
 struct build_ctx {
 	struct zone_builder		*b;
 	const struct zone_admin_config	*cfg;
+	const char			*account;
 	char				*err;
 	size_t				errlen;
 	size_t				nrrsets;
@@ -452,6 +466,7 @@ static int build_policy(struct build_ctx *bc, const struct store_rrset *rs)
 	uint16_t rdlen[FP_POLICY_RECORDS_MAX];
 	char name[DNS_NAME_TEXT_MAX];
 	struct policy_err pe = { 0 };
+	struct slot_scope sc = { bc->cfg, bc->account };
 	struct policy *p;
 	size_t n;
 	int ret;
@@ -459,7 +474,7 @@ static int build_policy(struct build_ctx *bc, const struct store_rrset *rs)
 	ret = policy_records(rs->data, rs->data_len, rdata, rdlen, &n);
 	if (!ret)
 		ret = policy_compile((const char *)rs->policy, rs->policy_len, rs->type, rdata,
-				     rdlen, n, bc->cfg->slot, bc->cfg->slot_ctx, &p, &pe);
+				     rdlen, n, scoped_slot, &sc, &p, &pe);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret) {
@@ -505,7 +520,8 @@ static int build_version(const struct zone_admin *za, struct store_txn *t,
 			 const struct store_zone *z, struct zone **out, size_t *nrrsets,
 			 struct warn_set *warns, char *err, size_t errlen)
 {
-	struct build_ctx bc = { .cfg = &za->cfg, .err = err, .errlen = errlen };
+	struct build_ctx bc = { .cfg = &za->cfg, .account = z->account, .err = err,
+				.errlen = errlen };
 	struct log_sink prev;
 	int ret;
 
@@ -1253,10 +1269,11 @@ struct touched {
 };
 
 /* Checks a replace's policy against its records; *canon gets the text to store. */
-static int check_policy(struct zone_admin_txn *t, uint16_t type,
+static int check_policy(struct zone_admin_txn *t, const struct store_zone *z, uint16_t type,
 			const struct zone_admin_change *c, const struct recs *in, char **canon,
 			struct zone_admin_err *e)
 {
+	struct slot_scope sc = { &t->za->cfg, z->account };
 	const uint8_t *rdata[FP_POLICY_RECORDS_MAX];
 	uint16_t rdlen[FP_POLICY_RECORDS_MAX];
 	struct policy_err pe = { 0 };
@@ -1278,8 +1295,7 @@ static int check_policy(struct zone_admin_txn *t, uint16_t type,
 		       "most %d", in->count, FP_POLICY_RECORDS_MAX);
 		return -EINVAL;
 	}
-	ret = policy_validate(c->policy, type, rdata, rdlen, n, t->za->cfg.slot,
-			      t->za->cfg.slot_ctx, canon, &pe);
+	ret = policy_validate(c->policy, type, rdata, rdlen, n, scoped_slot, &sc, canon, &pe);
 	if (ret == -ENOMEM)
 		return internal(e, ret, "policy");
 	if (ret)
@@ -1319,7 +1335,7 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 			goto out;
 	}
 	if (c->policy) {
-		ret = check_policy(t, type, c, &in, &canon, e);
+		ret = check_policy(t, z, type, c, &in, &canon, e);
 		if (ret)
 			goto out;
 	}

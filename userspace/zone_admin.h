@@ -44,11 +44,15 @@ struct zone_admin_soa {
 	int64_t		refresh, retry, expire, minimum, ttl;	/* -1: default */
 };
 
+/* The slot of a check that RRsets of account's zones may name, or -ENOENT:
+ * health_slot's contract. */
+typedef int (*zone_admin_slot_fn)(const char *check, const char *account, void *ctx);
+
 struct zone_admin_config {
 	const char	*default_ns[ZONE_ADMIN_NS_MAX];
 	size_t		ndefault_ns;
 	uint32_t	journal_max;	/* 0: ZONE_ADMIN_JOURNAL_MAX */
-	policy_slot_fn	slot;		/* health check names; NULL: none exist */
+	zone_admin_slot_fn slot;	/* health check names; NULL: none exist */
 	void		*slot_ctx;
 };
 
