@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The fast path: answers well-formed standard queries for hot names from the
  * answers_* maps with XDP_TX, rewriting the query in place, and passes every
- * other packet up untouched soff the kernel and the engine handle it. */
+ * other packet up untouched so the kernel and the engine handle it. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -21,7 +21,7 @@
 #define FP_IPV4_OPT_WORDS	10	/* IHL 15 minus the fixed 5 words */
 #define FP_LABELS_MAX		128	/* 255 bytes hold 127 one-byte labels and the root */
 #define FP_EDNS_OPTS_MAX	8
-/* Verifier: packet offsets are kept below this soff a pointer built from one
+/* Verifier: packet offsets are kept below this so a pointer built from one
  * keeps its range; no linear XDP frame is this long. */
 #define FP_PKT_OFF_MAX		0x3fff
 #define FP_REPLY_TTL		64
@@ -204,13 +204,13 @@ static __always_inline __u32 fp_csum_be(__u16 v, __u64 odd)
 {
 	__u32 vv = (__u32)v << 16 | v;
 
-	/* Verifier: swapped without a branch, soff the paths for odd and even
+	/* Verifier: swapped without a branch, so the paths for odd and even
 	 * offsets are not walked twice. */
 	return bpf_htons((vv >> (8 * (odd & 1))) & 0xffff);
 }
 
 /* ASCII A-Z to a-z in eight bytes at once; label lengths (1..63) and zero
- * padding are never in A-Z, soff the whole wire name can go through. */
+ * padding are never in A-Z, so the whole wire name can go through. */
 static __always_inline __u64 fp_lower8(__u64 x)
 {
 	__u64 h = x & 0x7f7f7f7f7f7f7f7fULL;
@@ -367,7 +367,7 @@ static __always_inline int fp_parse_opt(struct xdp_md *ctx, struct fp_query *q, 
 	__u8 *p;
 	int i;
 
-	/* Verifier: re-bound the offset soff the pointer below keeps a range. */
+	/* Verifier: re-bound the offset so the pointer below keeps a range. */
 	off &= FP_PKT_OFF_MAX;
 	if (off + DNS_OPT_LEN > q->msg_end)
 		return FP_PASS_MALFORMED;
@@ -444,7 +444,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	/* Walk the labels: lengths 1..63, no compression (RFC 1035 4.1.4: a
 	 * pointer cannot start a message's first name) and 255 bytes at most.
 	 * A walk into the Ethernet padding fails the message-end check below,
-	 * soff only the packet end is checked here. */
+	 * so only the packet end is checked here. */
 	for (i = 0; i < FP_LABELS_MAX; i++) {
 		p = data + qname_off + n;
 		if ((void *)(p + 1) > end)
@@ -479,7 +479,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	 * One pass over the name, a word at a time: its sum for the UDP
 	 * checksum (the question starts at an even offset of the segment) and
 	 * the key, lower-cased. Whole words, then the word that ends where the
-	 * name ends, shifted soff that only its last bytes remain.
+	 * name ends, shifted so that only its last bytes remain.
 	 */
 	kq.qtype = qtype;
 	kq.pad = 0;
@@ -530,7 +530,7 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 			w[i] = 0;
 	}
 
-	/* Verifier: after the word loops, soff they are walked once per tier
+	/* Verifier: after the word loops, so they are walked once per tier
 	 * and not once per way through the OPT record as well. */
 	q->client_size = DNS_UDP_MIN;
 	q->opt = false;

@@ -127,7 +127,14 @@ static __always_inline __u32 fp_policy_range(__u32 rnd, __u32 n)
 
 static __always_inline int fp_policy_down(const struct fp_health *h, __u16 slot)
 {
-	return (h->down[(slot >> 6) & (FP_HEALTH_WORDS - 1)] >> (slot & 63)) & 1;
+	const __u64 *w = &h->down[(slot >> 6) & (FP_HEALTH_WORDS - 1)];
+
+	/* The checker flips bits with atomic ops from another thread. */
+#ifdef __bpf__
+	return (*w >> (slot & 63)) & 1;
+#else
+	return (__atomic_load_n(w, __ATOMIC_RELAXED) >> (slot & 63)) & 1;
+#endif
 }
 
 /*

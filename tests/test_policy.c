@@ -187,6 +187,20 @@ static void test_errors(void **state)
 	expect_error(&rs, "{\"weights\":[1,0,1],\"geo\":{\"rules\":[],"
 		     "\"default\":[\"192.0.2.2\"]}}", "policy.geo.default");
 
+	/* 256 networks fit, one more does not. */
+	{
+		static char buf[16384];
+		size_t used, i;
+
+		used = snprintf(buf, sizeof(buf), "{\"geo\":{\"rules\":[{\"cidrs\":[");
+		for (i = 0; i <= 256; i++)
+			used += snprintf(buf + used, sizeof(buf) - used, "%s\"198.18.%zu.%zu/32\"",
+					 i ? "," : "", i / 256, i % 256);
+		snprintf(buf + used, sizeof(buf) - used,
+			 "],\"records\":[\"192.0.2.1\"]}],\"default\":[\"192.0.2.1\"]}}");
+		expect_error(&rs, buf, "policy.geo.rules[0].cidrs[256]");
+	}
+
 	/* 32 rules: region 0 and 31 rules fit, one more does not. */
 	{
 		char buf[4096];
@@ -298,6 +312,19 @@ static void test_compile(void **state)
 	assert_true(policy_describe(p, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "weights 70,30,0; healthchecks web1,-,web2");
 	assert_int_equal(policy_describe(p, buf, 10), -ENOSPC);
+	/* Every short buffer: truncated, terminated, and not a byte past it. */
+	for (size_t len = 1; len < 48; len++) {
+		char guard[64 + 16];
+		size_t i;
+
+		memset(guard, 'X', sizeof(guard));
+		assert_int_equal(policy_describe(p, guard + 8, len),
+				 len > 41 ? 41 : -ENOSPC);	/* the text above */
+		assert_true(strlen(guard + 8) < len);
+		for (i = 0; i < sizeof(guard); i++)
+			if (i < 8 || i >= 8 + len)
+				assert_int_equal(guard[i], 'X');
+	}
 	policy_free(p);
 
 	p = compile(&rs, "{\"failover\":[\"primary\",\"secondary\",\"primary\"]}");

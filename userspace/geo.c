@@ -148,6 +148,47 @@ static void geo_decode(MMDB_entry_s *entry, struct fp_geo *loc)
 		geo_code(loc->continent, &d);
 }
 
+/*
+ * What geo_foreach leaves out of the fast path's IPv6 trie, so that lookups
+ * place such clients nowhere too: the engine and XDP must agree. That is
+ * ::/96, whose networks go to the IPv4 trie, and the ranges a database makes
+ * aliases of it (a search node pointing back at ::/96: ::ffff:0:0/96, Teredo
+ * 2001::/32 and 6to4 2002::/16 in MaxMind's files). Their prefix length, or 0.
+ */
+static uint8_t geo_alias_prefix(const struct geo *g, const uint8_t *a)
+{
+	static const uint8_t zero[12];
+	MMDB_search_node_s node;
+	uint64_t rec = 0;
+	unsigned int d, bit, len;
+
+	if (!memcmp(a, zero, 12))
+		return GEO_V4_IN_V6;
+	if (!memcmp(a, zero, 10) && a[10] == 0xff && a[11] == 0xff)
+		len = 96;
+	else if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0)
+		len = 32;
+	else if (a[0] == 0x20 && a[1] == 0x02)
+		len = 16;
+	else
+		return 0;
+	if (g->v4_start < 0)
+		return 0;
+	/* The path to the candidate, as far as the tree has search nodes. */
+	for (d = 0; d < len; d++) {
+		if (MMDB_read_node(&g->db, d ? rec : 0, &node) != MMDB_SUCCESS)
+			return 0;
+		bit = a[d / 8] >> (7 - d % 8) & 1;
+		if ((bit ? node.right_record_type : node.left_record_type) !=
+		    MMDB_RECORD_TYPE_SEARCH_NODE)
+			return 0;
+		rec = bit ? node.right_record : node.left_record;
+		if (rec == (uint64_t)g->v4_start)
+			return d + 1;
+	}
+	return 0;
+}
+
 int geo_lookup(const struct geo *g, int family, const uint8_t *addr, struct fp_geo *loc,
 	       uint8_t *prefix)
 {
@@ -165,6 +206,9 @@ int geo_lookup(const struct geo *g, int family, const uint8_t *addr, struct fp_g
 	} else if (family == AF_INET6) {
 		/* An IPv4 database knows nothing of IPv6: the whole space is one miss. */
 		if (!g->v6)
+			return -ENOENT;
+		*prefix = geo_alias_prefix(g, addr);
+		if (*prefix)
 			return -ENOENT;
 		memcpy(&sin6.sin6_addr, addr, 16);
 		sa = (struct sockaddr *)&sin6;

@@ -20,7 +20,9 @@ void geo_close(struct geo *g);
  * the country and continent codes, zero where the database has none, and
  * *prefix the length of the database network that holds addr (IPv4 lengths
  * for IPv4, also in an IPv6 database). 0 if found, -ENOENT if the database
- * has no entry (*prefix still set, loc zeroed).
+ * has no entry (*prefix still set, loc zeroed). IPv6 addresses that only
+ * alias IPv4 ones (::/96, ::ffff:0:0/96, 2001::/32, 2002::/16) are -ENOENT,
+ * as the fast path's tries hold none of them.
  */
 int geo_lookup(const struct geo *g, int family, const uint8_t *addr, struct fp_geo *loc,
 	       uint8_t *prefix);

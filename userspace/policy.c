@@ -15,8 +15,9 @@
 #include "log.h"
 #include "policy.h"
 
-/* Bounds that keep one policy's checks cheap and its map entries few. */
-#define POLICY_CIDRS_MAX	4096
+/* Bounds that keep one policy's checks cheap and its map entries few: the
+ * engine scans a policy's networks for every steered answer it gives. */
+#define POLICY_CIDRS_MAX	256
 #define POLICY_CODES_MAX	512
 #define POLICY_RDATA_MAX	64	/* A and AAAA only */
 
@@ -328,7 +329,8 @@ static int parse_cidr(struct parse *ps, const json_t *x, uint32_t region, const 
 	if (!s)
 		return fail(ps->e, field, "must be a network as \"address/length\"");
 	slash = strchr(s, '/');
-	if (!slash || slash == s || (size_t)(slash - s) >= sizeof(addr) || !isdigit(slash[1]))
+	if (!slash || slash == s || (size_t)(slash - s) >= sizeof(addr) ||
+	    !isdigit((unsigned char)slash[1]))
 		return fail(ps->e, field, "'%s' is not a network \"address/length\"", s);
 	memcpy(addr, s, slash - s);
 	addr[slash - s] = 0;
@@ -713,11 +715,14 @@ static bool prefix_has(const uint8_t *net, uint8_t len, const uint8_t *addr)
 /* The first bit at which a and b differ, or bits when they do not. */
 static unsigned int first_diff(const uint8_t *a, const uint8_t *b, unsigned int bits)
 {
-	unsigned int i;
+	unsigned int i, d;
 
-	for (i = 0; i < bits; i++)
-		if ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8)))
-			return i;
+	for (i = 0; i < bits; i += 8) {
+		if (a[i / 8] == b[i / 8])
+			continue;
+		d = i + __builtin_clz((unsigned int)(a[i / 8] ^ b[i / 8])) - 24;
+		return d < bits ? d : bits;
+	}
 	return bits;
 }
 
@@ -783,6 +788,24 @@ uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 }
 
 /* "name a,b,c" from a per-record array of the canonical text; null is "-". */
+/* snprintf at buf + *used that never runs past len: *used stops at len,
+ * which callers read as "truncated". */
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	*used = n < 0 || (size_t)n >= len - *used ? len : *used + n;
+}
+
 static void describe_array(char *buf, size_t len, size_t *used, const char *name,
 			   const json_t *a)
 {
@@ -791,23 +814,21 @@ static void describe_array(char *buf, size_t len, size_t *used, const char *name
 
 	if (!a)
 		return;
-	*used += snprintf(buf + *used, len - *used, "%s%s ", *used ? "; " : "", name);
+	append(buf, len, used, "%s%s ", *used ? "; " : "", name);
 	json_array_foreach(a, i, x) {
-		if (*used >= len)
-			return;
 		if (json_is_integer(x))
-			*used += snprintf(buf + *used, len - *used, "%s%lld", i ? "," : "",
-					  (long long)json_integer_value(x));
+			append(buf, len, used, "%s%lld", i ? "," : "",
+			       (long long)json_integer_value(x));
 		else
-			*used += snprintf(buf + *used, len - *used, "%s%s", i ? "," : "",
-					  json_is_string(x) ? json_string_value(x) : "-");
+			append(buf, len, used, "%s%s", i ? "," : "",
+			       json_is_string(x) ? json_string_value(x) : "-");
 	}
 }
 
 int policy_describe(const struct policy *p, char *buf, size_t len)
 {
 	json_t *obj, *geo;
-	size_t used = 0;
+	size_t used = 0, nrules;
 
 	if (!len)
 		return -ENOSPC;
@@ -818,17 +839,18 @@ int policy_describe(const struct policy *p, char *buf, size_t len)
 		return -EINVAL;
 	}
 	describe_array(buf, len, &used, "weights", json_object_get(obj, "weights"));
-	if (json_is_true(json_object_get(obj, "multivalue")) && used < len)
-		used += snprintf(buf + used, len - used, "%smultivalue", used ? "; " : "");
+	if (json_is_true(json_object_get(obj, "multivalue")))
+		append(buf, len, &used, "%smultivalue", used ? "; " : "");
 	describe_array(buf, len, &used, "healthchecks", json_object_get(obj, "healthchecks"));
 	describe_array(buf, len, &used, "failover", json_object_get(obj, "failover"));
 	geo = json_object_get(obj, "geo");
-	if (geo && used < len)
-		used += snprintf(buf + used, len - used, "%sgeo %zu rule%s", used ? "; " : "",
-				 json_array_size(json_object_get(geo, "rules")),
-				 json_array_size(json_object_get(geo, "rules")) == 1 ? "" : "s");
+	if (geo) {
+		nrules = json_array_size(json_object_get(geo, "rules"));
+		append(buf, len, &used, "%sgeo %zu rule%s", used ? "; " : "", nrules,
+		       nrules == 1 ? "" : "s");
+	}
 	if (!used)
-		used = snprintf(buf, len, "all records");
+		append(buf, len, &used, "all records");
 	json_decref(obj);
 	if (used >= len)
 		return -ENOSPC;
