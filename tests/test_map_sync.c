@@ -616,6 +616,24 @@ static uint32_t steered_idx(struct fixture *f, const char *name, const struct po
 	return val.policy;
 }
 
+/* The slot holds a zeroed policy: rr_len 0 sends the query to the engine. */
+static bool slot_cleared(struct fixture *f, uint32_t idx)
+{
+	static const struct fp_policy zero;
+	struct fp_policy fp;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.policies), &idx, &fp), 0);
+	return !memcmp(&fp, &zero, sizeof(fp));
+}
+
+static void set_policy_maps(struct fixture *f, struct map_sync *ms)
+{
+	map_sync_set_policy_maps(ms, bpf_map__fd(f->skel->maps.policies),
+				 bpf_map__fd(f->skel->maps.policy_cidr_v4),
+				 bpf_map__fd(f->skel->maps.policy_cidr_v6),
+				 bpf_map__fd(f->skel->maps.policy_codes));
+}
+
 static void test_policy_entries(void **state)
 {
 	struct fixture *f = *state;
@@ -709,7 +727,9 @@ static void test_policy_entries(void **state)
 	assert_int_equal(rule_keys(f), 2);
 	assert_int_equal(lookup(f, plain, lplain, 1, &val), -ENOENT);
 
-	/* w's weights change: it takes the slot g let go. */
+	/* The slot g let go is cleared and rests; w's new weights take a
+	 * slot never used. */
+	assert_true(slot_cleared(f, ig));
 	pw2 = pw;
 	pw2.fp.weight[1] = 10;
 	map_sync_begin(ms);
@@ -717,7 +737,10 @@ static void test_policy_entries(void **state)
 	assert_int_equal(put_steered(ms, "g.example", &pg2, 11), 0);
 	assert_int_equal(map_sync_commit(ms), 0);
 	iw2 = steered_idx(f, "w.example", &pw2, 1);
-	assert_int_equal(iw2, ig);
+	assert_int_not_equal(iw2, ig);
+	assert_int_not_equal(iw2, iw);
+	assert_int_not_equal(iw2, ig2);
+	assert_true(slot_cleared(f, iw));
 	assert_int_equal(steered_idx(f, "g.example", &pg2, 11), ig2);
 
 	/* Steered becomes plain, and g goes: no rule stays behind. */
@@ -735,7 +758,8 @@ static void test_policy_entries(void **state)
 	map_sync_free(ms);
 }
 
-/* Zone syncs and deletes release a policy's rules as full syncs do. */
+/* Zone syncs and deletes release a policy's rules as full syncs do. A NULL
+ * policy is a plain record. */
 struct steer_zone {
 	const char		*names[4];
 	const struct policy	*pols[4];
@@ -752,7 +776,7 @@ static int steer_walk_zone(const void *src, fastpath_entry_cb cb, void *ctx)
 	for (i = 0; i < sz->n; i++) {
 		e.qname_len = wire(qname, sz->names[i]);
 		e.policy = sz->pols[i];
-		e.ancount = sz->pols[i]->fp.nrecords;
+		e.ancount = sz->pols[i] ? sz->pols[i]->fp.nrecords : 1;
 		e.answer_len = 16 * e.ancount;
 		for (j = 0; j < e.ancount; j++)
 			a_rr(rrs + 16 * j, 20 + 4 * i + j);
@@ -795,10 +819,224 @@ static void test_policy_zone_sync(void **state)
 	/* back, then the zone goes */
 	assert_int_equal(map_sync_zone(ms, origin, steer_walk_zone, &z), 0);
 	ig2 = steered_idx(f, "g.s.example", &pg, 24);
-	assert_int_equal(ig2, ig);	/* the freed slot, reused */
+	assert_int_not_equal(ig2, ig);	/* the freed slot rests, cleared */
+	assert_true(slot_cleared(f, ig));
 	assert_int_equal(rule_keys(f), 4);
 	assert_int_equal(map_sync_zone_remove(ms, origin), 0);
 	assert_int_equal(rule_keys(f), 0);
+	assert_int_equal(all_entries(f), 0);
+	map_sync_free(ms);
+}
+
+/* A read-only fd of the map behind fd: writes through it fail with EPERM. */
+static int read_only_fd(int fd)
+{
+	LIBBPF_OPTS(bpf_get_fd_by_id_opts, opts, .open_flags = BPF_F_RDONLY);
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	fd = bpf_map_get_fd_by_id_opts(info.id, &opts);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/*
+ * The answer naming a new policy could not be written: the map still names
+ * the old slot, so the old policy and its rules stay, and no other RRset gets
+ * that slot; the next sync that writes the answer moves it on.
+ */
+static void test_policy_write_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct policy pg, pg2, pw;
+	struct fp_answer_key key;
+	struct map_sync *ms;
+	uint8_t qname[64];
+	uint32_t ig, ig2, ih, region;
+	int fds[FP_TIERS], tier, ro, rw, i;
+
+	policy_geo(&pg);
+	policy_weighted(&pw);
+	pg2 = pg;
+	pg2.fp.weight[0] = 5;
+	for (i = 0; i < FP_TIERS; i++)
+		fds[i] = dup(f->fds[i]);
+	assert_int_equal(map_sync_new(&ms, fds), 0);
+	set_policy_maps(f, ms);
+	map_sync_set_slot_grace(ms, 0);
+
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "g.a.example", &pg, 11), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	ig = steered_idx(f, "g.a.example", &pg, 11);
+
+	/* g's policy changes and its answer cannot be written. */
+	tier = fp_key_build(&key, qname, wire(qname, "g.a.example"), 1);
+	ro = read_only_fd(fds[tier]);
+	rw = dup(fds[tier]);
+	assert_true(dup2(ro, fds[tier]) == fds[tier]);
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "g.a.example", &pg2, 11), 0);
+	assert_int_equal(map_sync_commit(ms), -EPERM);
+	assert_true(dup2(rw, fds[tier]) == fds[tier]);
+	close(ro);
+	close(rw);
+	assert_int_equal(steered_idx(f, "g.a.example", &pg, 11), ig);
+	assert_int_equal(cidr4_region(f, ig, "198.18.1.77", &region), 0);
+	assert_int_equal(region, 1);
+	assert_int_equal(code_region(f, ig, FP_GEO_COUNTRY, "JP", &region), 0);
+	assert_int_equal(rule_keys(f), 4);
+
+	/* A new RRset's policy goes elsewhere, even before g's answer moves. */
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "h.a.example", &pw, 1), 0);
+	assert_int_equal(steered_idx(f, "g.a.example", &pg, 11), ig);
+	assert_int_equal(put_steered(ms, "g.a.example", &pg2, 11), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	ih = steered_idx(f, "h.a.example", &pw, 1);
+	ig2 = steered_idx(f, "g.a.example", &pg2, 11);
+	assert_int_not_equal(ih, ig);
+	assert_int_not_equal(ig2, ig);
+	assert_int_not_equal(ig2, ih);
+	assert_true(slot_cleared(f, ig));
+	assert_int_equal(rule_keys(f), 4);
+
+	map_sync_begin(ms);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(rule_keys(f), 0);
+	map_sync_free(ms);
+	for (i = 0; i < FP_TIERS; i++)
+		close(fds[i]);
+}
+
+/*
+ * Rule maps too small for a policy: that RRset is left out (the engine
+ * answers it, an older value of its key goes) and the rest of the zone syncs.
+ */
+static void test_policy_no_room(void **state)
+{
+	struct fixture *f = *state;
+	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
+	struct policy pw, pg;
+	struct steer_zone z1 = { { "old.s.example", "g.s.example" }, { &pw, NULL }, 2 };
+	struct steer_zone z2 = { { "w.s.example", "g.s.example" }, { &pw, &pg }, 2 };
+	struct map_sync *ms;
+	uint8_t origin[64], qname[64];
+	struct fp_answer val;
+	int c4, c6, codes;
+
+	policy_weighted(&pw);
+	policy_geo(&pg);	/* two codes: one more than the map holds */
+	c4 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_cidr4", sizeof(struct fp_cidr_v4_key),
+			    sizeof(__u32), 1, &lpm);
+	c6 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_cidr6", sizeof(struct fp_cidr_v6_key),
+			    sizeof(__u32), 1, &lpm);
+	codes = bpf_map_create(BPF_MAP_TYPE_HASH, "t_codes", sizeof(struct fp_code_key),
+			       sizeof(__u32), 1, NULL);
+	assert_true(c4 >= 0 && c6 >= 0 && codes >= 0);
+	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+	map_sync_set_policy_maps(ms, bpf_map__fd(f->skel->maps.policies), c4, c6, codes);
+
+	wire(origin, "s.example");
+	assert_int_equal(map_sync_zone(ms, origin, steer_walk_zone, &z1), 0);
+	assert_int_equal(map_sync_count(ms), 2);
+	assert_int_equal(lookup(f, qname, wire(qname, "g.s.example"), 1, &val), 0);
+
+	/* old goes, w comes, g (now steered, no room) is the engine's. */
+	assert_int_equal(map_sync_zone(ms, origin, steer_walk_zone, &z2), 0);
+	assert_int_equal(lookup(f, qname, wire(qname, "old.s.example"), 1, &val), -ENOENT);
+	assert_int_equal(lookup(f, qname, wire(qname, "g.s.example"), 1, &val), -ENOENT);
+	steered_idx(f, "w.s.example", &pw, 20);
+	assert_int_equal(map_sync_count(ms), 1);
+	assert_int_equal(count_keys(c4) + count_keys(c6) + count_keys(codes), 0);
+
+	/* The same in a full sync. */
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "g.example", &pg, 11), 0);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(lookup(f, qname, wire(qname, "g.example"), 1, &val), -ENOENT);
+	steered_idx(f, "w.example", &pw, 1);
+	assert_int_equal(map_sync_count(ms), 1);
+
+	map_sync_begin(ms);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(all_entries(f), 0);
+	map_sync_free(ms);
+	close(c4);
+	close(c6);
+	close(codes);
+}
+
+/*
+ * A slot let go is cleared at once and handed out again only after the grace
+ * time, oldest first; with every slot taken or resting, a new policy is left
+ * out and the engine answers.
+ */
+static void test_policy_slot_grace(void **state)
+{
+	struct fixture *f = *state;
+	struct policy pw, pw2;
+	struct map_sync *ms;
+	uint8_t qname[64];
+	struct fp_answer val;
+	char name[32];
+	uint32_t i0, i1, i;
+
+	policy_weighted(&pw);
+	pw2 = pw;
+	pw2.fp.weight[1] = 10;
+	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+	set_policy_maps(f, ms);
+	map_sync_set_slot_grace(ms, 200);
+
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	i0 = steered_idx(f, "w.example", &pw, 1);
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw2, 1), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	i1 = steered_idx(f, "w.example", &pw2, 1);
+	assert_int_not_equal(i1, i0);
+	assert_true(slot_cleared(f, i0));
+	usleep(250 * 1000);
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(steered_idx(f, "w.example", &pw, 1), i0);
+	assert_true(slot_cleared(f, i1));
+
+	/* Every slot: i1 rests, the others all named. */
+	map_sync_set_slot_grace(ms, 60 * 1000);
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	for (i = 0; i < FP_POLICIES_MAX - 2; i++) {
+		snprintf(name, sizeof(name), "h%u.example", i);
+		assert_int_equal(put_steered(ms, name, &pw, 1), 0);
+	}
+	assert_int_equal(put_steered(ms, "extra.example", &pw, 1), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(map_sync_count(ms), FP_POLICIES_MAX - 1);
+	assert_int_equal(lookup(f, qname, wire(qname, "extra.example"), 1, &val), -ENOENT);
+	steered_idx(f, "h7.example", &pw, 1);
+
+	/* Once i1 has rested, the next new policy gets it. */
+	map_sync_set_slot_grace(ms, 0);
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	for (i = 0; i < FP_POLICIES_MAX - 2; i++) {
+		snprintf(name, sizeof(name), "h%u.example", i);
+		assert_int_equal(put_steered(ms, name, &pw, 1), 0);
+	}
+	assert_int_equal(put_steered(ms, "extra.example", &pw, 1), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(map_sync_count(ms), FP_POLICIES_MAX);
+	assert_int_equal(steered_idx(f, "extra.example", &pw, 1), i1);
+
+	map_sync_begin(ms);
+	assert_int_equal(map_sync_commit(ms), 0);
 	assert_int_equal(all_entries(f), 0);
 	map_sync_free(ms);
 }
@@ -814,6 +1052,9 @@ int main(void)
 		cmocka_unit_test(test_zone_sync_many),
 		cmocka_unit_test(test_policy_entries),
 		cmocka_unit_test(test_policy_zone_sync),
+		cmocka_unit_test(test_policy_write_fails),
+		cmocka_unit_test(test_policy_no_room),
+		cmocka_unit_test(test_policy_slot_grace),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,9 +11,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 
+#include "dns_name.h"
 #include "fastpath.h"
 #include "fp_answer.h"
 #include "log.h"
@@ -23,14 +25,19 @@
 #define MS_BATCH	512	/* elements per batched syscall */
 #define MS_BUCKETS_MIN	1024
 #define MS_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in libc's errno.h */
+#define MS_SLOT_GRACE_MS 1000	/* default of map_sync_set_slot_grace */
+#define MS_LOG_EVERY_NS	(10 * 1000000000ULL)	/* "no room" warnings, at most */
 
 struct ms_zone;
 
 /*
  * One installed policy: its slot in the policies map, the value written there
  * (for map_sync_fail_open) and the rule keys it added, to delete when it goes.
- * A changed policy gets a new slot: the answer switches to it whole, and the
- * old slot is cleared and reused only after no answer names it any more.
+ * A changed policy gets a new slot: the answer switches to it whole. The old
+ * slot is let go only once the map holds the answer naming the new one (if
+ * that write fails, the new slot goes instead); then it is zeroed (rr_len 0:
+ * an XDP run still holding the old answer passes the query to the engine),
+ * its rules deleted, and it rests for the grace time before reuse.
  */
 struct ms_policy {
 	struct ms_policy	*next, *prev;
@@ -44,17 +51,26 @@ struct ms_policy {
 	uint32_t		*cidr4_region, *cidr6_region, *code_region;
 };
 
+/* A policy slot no answer names, since when (CLOCK_MONOTONIC ns; 0: never
+ * named, free at once). */
+struct ms_slot {
+	uint32_t	idx;
+	uint64_t	since;
+};
+
 struct ms_entry {
 	struct ms_entry	*next;
 	uint64_t	hash;
 	uint64_t	val_hash;	/* 0: not known to be in the map, write it */
 	struct ms_zone	*zone;		/* the zone that installed it (zone syncs) */
 	struct ms_policy *pol;		/* a steered answer's policy */
+	struct ms_policy *newpol;	/* replaces pol once the value is written */
 	struct ms_entry	*zprev, *znext;	/* its list */
 	uint32_t	gen;
 	uint16_t	qtype;
 	uint8_t		tier;
 	uint8_t		stale;		/* not seen yet in this zone sync */
+	uint8_t		pol_pending;	/* newpol (maybe NULL) awaits the write */
 	uint8_t		qname_len;
 	uint8_t		qname[];
 };
@@ -91,13 +107,24 @@ struct map_sync {
 
 	/* Policy maps; -1 until map_sync_set_policy_maps. */
 	int		pol_fd, cidr4_fd, cidr6_fd, codes_fd;
-	uint32_t	*free_idx;	/* slots to reuse, a stack */
-	size_t		nfree;
+	struct ms_slot	*rest;		/* cleared slots, oldest first: a ring */
+	size_t		rest_head, nrest;
+	uint64_t	grace_ns;
 	uint32_t	next_idx;	/* slots never used start here */
 	struct ms_policy *retired;	/* to clear once the answers moved on */
+	uint64_t	log_next;	/* no "no room" warning before (ns) */
+	unsigned long	log_skipped;	/* warnings held back since the last */
 	pthread_mutex_t	lock;		/* pols against map_sync_fail_open */
 	struct ms_policy *pols;		/* installed */
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 /* FNV-1a, 64 bits; never 0, which means "unknown" for values. */
 static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
@@ -173,6 +200,7 @@ int map_sync_new(struct map_sync **out, const int *answer_fds)
 	if (!ms)
 		return -ENOMEM;
 	ms->pol_fd = ms->cidr4_fd = ms->cidr6_fd = ms->codes_fd = -1;
+	ms->grace_ns = MS_SLOT_GRACE_MS * 1000000ULL;
 	pthread_mutex_init(&ms->lock, NULL);
 	ms->nbuckets = MS_BUCKETS_MIN;
 	ms->buckets = calloc(ms->nbuckets, sizeof(*ms->buckets));
@@ -218,6 +246,7 @@ void map_sync_free(struct map_sync *ms)
 		for (e = ms->buckets[i]; e; e = next) {
 			next = e->next;
 			pol_free(e->pol);
+			pol_free(e->newpol);
 			free(e);
 		}
 	}
@@ -225,7 +254,7 @@ void map_sync_free(struct map_sync *ms)
 		pn = p->next;
 		pol_free(p);
 	}
-	free(ms->free_idx);
+	free(ms->rest);
 	pthread_mutex_destroy(&ms->lock);
 	for (i = 0; i < FP_TIERS; i++) {
 		free(ms->batch[i].keys);
@@ -243,6 +272,24 @@ void map_sync_free(struct map_sync *ms)
 	free(ms->zbuckets);
 	free(ms->buckets);
 	free(ms);
+}
+
+static void pol_retire(struct map_sync *ms, struct ms_policy *p);
+
+/* The value queued for ent was written, or not: the policy the map's value
+ * names keeps its slot, the other one goes. */
+static void ent_settle(struct map_sync *ms, struct ms_entry *ent, bool written)
+{
+	if (!ent->pol_pending)
+		return;
+	if (written) {
+		pol_retire(ms, ent->pol);
+		ent->pol = ent->newpol;
+	} else {
+		pol_retire(ms, ent->newpol);
+	}
+	ent->newpol = NULL;
+	ent->pol_pending = 0;
 }
 
 static bool batch_unsupported(int err)
@@ -268,8 +315,10 @@ static int ms_flush(struct map_sync *ms, int tier)
 		if (bpf_map_update_batch(ms->fds[tier], b->keys, b->vals, &count, &opts) == 0) {
 			done = b->n;
 		} else {
+			/* The kernel reports how far it got; a refusal
+			 * before the first element leaves count as it was. */
 			err = -errno;
-			done = count <= b->n ? count : 0;
+			done = count < b->n ? count : 0;
 			if (batch_unsupported(err)) {
 				log_info("answers map: batch update: %s; updating one by one",
 					 strerror(-err));
@@ -285,8 +334,13 @@ static int ms_flush(struct map_sync *ms, int tier)
 			break;
 		}
 	}
-	for (; i < b->n; i++)
+	done = i;
+	for (i = 0; i < done; i++)
+		ent_settle(ms, b->ents[i], true);
+	for (; i < b->n; i++) {
 		b->ents[i]->val_hash = 0;
+		ent_settle(ms, b->ents[i], false);
+	}
 	b->n = 0;
 	return err;
 }
@@ -432,6 +486,40 @@ static int pol_delete_keys(struct map_sync *ms, const struct ms_policy *p, size_
 	return err;
 }
 
+/* The oldest resting slot once it has rested long enough, else one never
+ * used; -ENOSPC when neither is there. */
+static int slot_take(struct map_sync *ms, uint32_t *idx)
+{
+	struct ms_slot *s = &ms->rest[ms->rest_head];
+
+	if (ms->nrest && (!s->since || now_ns() - s->since >= ms->grace_ns)) {
+		*idx = s->idx;
+		ms->rest_head = (ms->rest_head + 1) % FP_POLICIES_MAX;
+		ms->nrest--;
+		return 0;
+	}
+	if (ms->next_idx < FP_POLICIES_MAX) {
+		*idx = ms->next_idx++;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+/* A slot taken and not named after all: first in line again. */
+static void slot_untake(struct map_sync *ms, uint32_t idx)
+{
+	ms->rest_head = (ms->rest_head + FP_POLICIES_MAX - 1) % FP_POLICIES_MAX;
+	ms->rest[ms->rest_head] = (struct ms_slot){ .idx = idx };
+	ms->nrest++;
+}
+
+static void slot_rest(struct map_sync *ms, uint32_t idx, uint64_t now)
+{
+	ms->rest[(ms->rest_head + ms->nrest) % FP_POLICIES_MAX] =
+		(struct ms_slot){ .idx = idx, .since = now ?: 1 };
+	ms->nrest++;
+}
+
 /* Takes a slot and writes the rules, then the policy: nothing names the slot
  * yet, so the order only matters against a failure halfway. */
 static int pol_install(struct map_sync *ms, struct ms_policy *p)
@@ -439,12 +527,9 @@ static int pol_install(struct map_sync *ms, struct ms_policy *p)
 	size_t i, n4 = 0, n6 = 0, nc = 0;
 	int err = 0;
 
-	if (ms->nfree)
-		p->idx = ms->free_idx[--ms->nfree];
-	else if (ms->next_idx < FP_POLICIES_MAX)
-		p->idx = ms->next_idx++;
-	else
-		return -ENOSPC;
+	err = slot_take(ms, &p->idx);
+	if (err)
+		return err;
 	for (i = 0; i < p->ncidr4; i++)
 		p->cidr4[i].policy = htonl(p->idx);
 	for (i = 0; i < p->ncidr6; i++)
@@ -476,12 +561,12 @@ fail:
 	err = -errno;
 	log_warn("policy maps: install policy %u: %s", p->idx, strerror(-err));
 	pol_delete_keys(ms, p, n4, n6, nc);
-	ms->free_idx[ms->nfree++] = p->idx;
+	slot_untake(ms, p->idx);
 	return err;
 }
 
-/* No answer will name p once the pending map writes are done: its rules go
- * and its slot is reused after them (ms_reap). */
+/* No answer names p (or will, once the queued deletes are done): its slot is
+ * cleared and its rules go at the end of the sync (ms_reap). */
 static void pol_retire(struct map_sync *ms, struct ms_policy *p)
 {
 	if (!p)
@@ -499,15 +584,21 @@ static void pol_retire(struct map_sync *ms, struct ms_policy *p)
 	ms->retired = p;
 }
 
-/* After the answers that named them were rewritten or deleted. */
+/* After the answers that named them were rewritten or deleted: the slot is
+ * zeroed first, so a late reader finds rr_len 0 rather than rules going, and
+ * rests before reuse. */
 static void ms_reap(struct map_sync *ms)
 {
+	static const struct fp_policy zero;
 	struct ms_policy *p, *next;
+	uint64_t now = ms->retired ? now_ns() : 0;
 
 	for (p = ms->retired; p; p = next) {
 		next = p->next;
+		if (bpf_map_update_elem(ms->pol_fd, &p->idx, &zero, BPF_ANY))
+			log_warn("policy maps: clear policy %u: %s", p->idx, strerror(errno));
 		pol_delete_keys(ms, p, p->ncidr4, p->ncidr6, p->ncodes);
-		ms->free_idx[ms->nfree++] = p->idx;
+		slot_rest(ms, p->idx, now);
 		pol_free(p);
 	}
 	ms->retired = NULL;
@@ -516,9 +607,9 @@ static void ms_reap(struct map_sync *ms)
 void map_sync_set_policy_maps(struct map_sync *ms, int policies_fd, int cidr4_fd, int cidr6_fd,
 			      int codes_fd)
 {
-	if (!ms->free_idx) {
-		ms->free_idx = calloc(FP_POLICIES_MAX, sizeof(*ms->free_idx));
-		if (!ms->free_idx) {
+	if (!ms->rest) {
+		ms->rest = calloc(FP_POLICIES_MAX, sizeof(*ms->rest));
+		if (!ms->rest) {
 			log_err("policy maps: out of memory; steered answers stay with the engine");
 			return;
 		}
@@ -527,6 +618,11 @@ void map_sync_set_policy_maps(struct map_sync *ms, int policies_fd, int cidr4_fd
 	ms->cidr4_fd = cidr4_fd;
 	ms->cidr6_fd = cidr6_fd;
 	ms->codes_fd = codes_fd;
+}
+
+void map_sync_set_slot_grace(struct map_sync *ms, unsigned int msec)
+{
+	ms->grace_ns = msec * 1000000ULL;
 }
 
 unsigned long map_sync_fail_open(struct map_sync *ms, const struct fp_health *h)
@@ -548,6 +644,26 @@ unsigned long map_sync_fail_open(struct map_sync *ms, const struct fp_health *h)
 	}
 	pthread_mutex_unlock(&ms->lock);
 	return n;
+}
+
+/* A steered entry left to the engine for want of room in the policy maps;
+ * one warning per name, but at most one every MS_LOG_EVERY_NS. */
+static void log_no_room(struct map_sync *ms, const struct fastpath_entry *e, int err)
+{
+	char name[DNS_NAME_TEXT_MAX];
+	uint64_t now = now_ns();
+
+	if (now < ms->log_next) {
+		ms->log_skipped++;
+		return;
+	}
+	if (dns_name_to_text(name, sizeof(name), e->qname) < 0)
+		strcpy(name, "?");
+	log_warn("policy maps: no room for the policy of %s (qtype %u): %s; the engine answers "
+		 "it (%lu more such names not logged)", name, e->qtype, strerror(-err),
+		 ms->log_skipped);
+	ms->log_next = now + MS_LOG_EVERY_NS;
+	ms->log_skipped = 0;
 }
 
 /* Installs one entry; for a zone sync, z is the zone whose walk produced it. */
@@ -595,6 +711,14 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	h = key_hash(e->qname, e->qname_len, e->qtype);
 	pp = ms_find(ms, h, e->qname, e->qname_len, e->qtype);
 	ent = *pp;
+	if (ent && ent->pol_pending) {
+		/* The same key twice in one sync: settle the first value. */
+		err = ms_flush(ms, tier);
+		if (err) {
+			pol_free(pol);
+			return err;
+		}
+	}
 	if (ent && z && ent->zone != z) {
 		/* Served by the longest origin, as zone_store_find picks it. */
 		if (ent->zone && ent->zone->origin_len > z->origin_len) {
@@ -611,6 +735,15 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 			pol_free(pol);
 		} else {
 			err = pol_install(ms, pol);
+			if (err == -ENOSPC || err == -E2BIG || err == -ENOMEM) {
+				/* As for an answer too big: the engine answers,
+				 * an older value goes as stale, the rest syncs. */
+				log_no_room(ms, e, err);
+				pol_free(pol);
+				if (ent && z)
+					ent->stale = 1;
+				return 0;
+			}
 			if (err) {
 				pol_free(pol);
 				return err;
@@ -622,7 +755,7 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	if (ent)
 		ent->stale = 0;
 	vh = val_hash(&val);
-	if (ent && ent->val_hash == vh) {
+	if (ent && ent->val_hash == vh && !newpol) {
 		ent->gen = ms->gen;
 		return 0;
 	}
@@ -646,10 +779,10 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	}
 	ent->gen = ms->gen;
 	ent->val_hash = vh;
-	/* The old policy stays until the value naming the new one is written. */
-	if (newpol || !e->policy) {
-		pol_retire(ms, ent->pol);
-		ent->pol = newpol;
+	/* Both policies stay until the flush knows which one the map names. */
+	if (newpol || (!e->policy && ent->pol)) {
+		ent->newpol = newpol;
+		ent->pol_pending = 1;
 	}
 
 	b = &ms->batch[tier];
@@ -683,7 +816,7 @@ static int ms_delete_keys(struct map_sync *ms, int tier, const uint8_t *keys, un
 			done = n;
 		} else {
 			err = -errno;
-			done = count <= n ? count : 0;
+			done = count < n ? count : 0;
 			if (batch_unsupported(err))
 				ms->no_batch = true;
 			err = 0;
@@ -710,6 +843,7 @@ static void ms_unlink(struct map_sync *ms, struct ms_entry *ent)
 		ms->count--;
 		zone_list_del(ent);
 		pol_retire(ms, ent->pol);
+		pol_retire(ms, ent->newpol);	/* none: deletes follow a flush */
 		free(ent);
 	}
 }

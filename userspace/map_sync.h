@@ -15,6 +15,10 @@ void map_sync_free(struct map_sync *ms);
  * policy_codes). Until set, steered RRsets get no entry: the engine answers. */
 void map_sync_set_policy_maps(struct map_sync *ms, int policies_fd, int cidr4_fd, int cidr6_fd,
 			      int codes_fd);
+/* How long a policy slot no answer names any more rests, cleared, before
+ * another RRset gets it: an XDP run that read the old answer may still read
+ * it. 1000 ms unless set. */
+void map_sync_set_slot_grace(struct map_sync *ms, unsigned int msec);
 /* Regions of installed policies whose candidates are all down now (failing
  * open), for metrics. */
 unsigned long map_sync_fail_open(struct map_sync *ms, const struct fp_health *h);
