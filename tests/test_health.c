@@ -504,9 +504,9 @@ static void test_slots_persist(void **state)
 	create(h, "{\"name\":\"d\",\"type\":\"http\",\"target\":\"198.18.0.2:80\"}");
 	assert_int_equal(health_slot("d", NULL, h), 1);
 	spec_of(&spec, "{\"name\":\"c\",\"type\":\"http\",\"target\":\"198.18.0.9:8080\"}");
-	assert_int_equal(health_replace(h, &spec), 0);
+	assert_int_equal(health_replace(h, &spec, NULL), 0);
 	spec_of(&spec, "{\"name\":\"zz\",\"type\":\"http\",\"target\":\"198.18.0.9:8080\"}");
-	assert_int_equal(health_replace(h, &spec), -ENOENT);
+	assert_int_equal(health_replace(h, &spec, NULL), -ENOENT);
 	health_free(h);
 	store_close(st);
 
@@ -543,6 +543,213 @@ static void test_slots_persist(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- writers racing each other ---- */
+
+struct stress {
+	struct health	*h;
+	int		port;
+	unsigned int	seed;
+};
+
+static int stress_errors;
+
+/* Not fail_msg: cmocka's longjmp belongs to the main thread. */
+static void stress_bad(const char *name, const char *op, int err)
+{
+	fprintf(stderr, "%s %s: %s\n", op, name, strerror(-err));
+	__atomic_fetch_add(&stress_errors, 1, __ATOMIC_RELAXED);
+}
+
+/* Creates, replaces and deletes the same three checks: every result is one
+ * of those the API expects, and nothing is touched after it is freed. */
+static void *stress_main(void *arg)
+{
+	struct stress *s = arg;
+	struct health_spec spec;
+	char name[8];
+	int i, op, err;
+
+	for (i = 0; i < 300; i++) {
+		op = rand_r(&s->seed) % 3;
+		snprintf(name, sizeof(name), "s%d", rand_r(&s->seed) % 3);
+		spec_of(&spec, "{\"name\":\"%s\",\"type\":\"tcp\",\"target\":\"127.0.0.%d:%d\","
+			"\"interval\":1,\"timeout\":0.5}", name, 1 + rand_r(&s->seed) % 200,
+			s->port);
+		if (op == 0) {
+			err = health_create(s->h, &spec);
+			if (err && err != -EEXIST)
+				stress_bad(name, "create", err);
+		} else if (op == 1) {
+			err = health_replace(s->h, &spec, NULL);
+			if (err && err != -ENOENT)
+				stress_bad(name, "replace", err);
+		} else {
+			err = health_delete(s->h, name, rand_r(&s->seed) % 2 ? NULL : "acme");
+			if (err && err != -ENOENT)
+				stress_bad(name, "delete", err);
+		}
+	}
+	return NULL;
+}
+
+static void test_stress(void **state)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", cmd[64], name[8];
+	struct stress s[6];
+	struct server srv;
+	struct store *st;
+	struct health *h;
+	pthread_t th[6];
+	json_t *before[3], *after;
+	int i;
+
+	(void)state;
+	server_start(&srv, NULL, NULL);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(store_open(&st, dir), 0);
+	assert_int_equal(health_new(&h, st, &bits), 0);
+	assert_int_equal(health_start(h), 0);
+	for (i = 0; i < 6; i++) {
+		s[i] = (struct stress){ .h = h, .port = srv.port, .seed = 1234 + i };
+		assert_int_equal(pthread_create(&th[i], NULL, stress_main, &s[i]), 0);
+	}
+	for (i = 0; i < 6; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(stress_errors, 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		before[i] = health_get_json(h, name, NULL);
+	}
+	health_free(h);
+	/* What the store kept is what was served: no write applied out of order. */
+	assert_int_equal(health_new(&h, st, &bits), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		after = health_get_json(h, name, NULL);
+		assert_int_equal(!before[i], !after);
+		if (after)
+			assert_string_equal(json_string_value(json_object_get(before[i], "target")),
+					    json_string_value(json_object_get(after, "target")));
+		json_decref(before[i]);
+		json_decref(after);
+	}
+	health_free(h);
+	store_close(st);
+	server_stop(&srv);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* PUT keeps the account and sees only the caller's checks; an account has
+ * account_max checks at most, the operator any number. */
+static void test_accounts(void **state)
+{
+	struct health_spec spec;
+	struct health *h;
+	json_t *o;
+
+	(void)state;
+	assert_int_equal(health_new(&h, NULL, &bits), 0);
+	health_set_account_max(h, 2);
+	create(h, "{\"name\":\"a\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	create(h, "{\"name\":\"b\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	spec_of(&spec, "{\"name\":\"c\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	assert_int_equal(health_create(h, &spec), -EDQUOT);
+	snprintf(spec.account, sizeof(spec.account), "%s", HEALTH_SHARED_ACCOUNT);
+	assert_int_equal(health_create(h, &spec), 0);
+	spec_of(&spec, "{\"name\":\"d\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	snprintf(spec.account, sizeof(spec.account), "%s", HEALTH_SHARED_ACCOUNT);
+	assert_int_equal(health_create(h, &spec), 0);
+	assert_int_equal(health_delete(h, "b", "acme"), 0);
+	create(h, "{\"name\":\"b\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+
+	spec_of(&spec, "{\"name\":\"a\",\"type\":\"tcp\",\"target\":\"198.18.0.3:80\"}");
+	assert_int_equal(health_replace(h, &spec, "other"), -ENOENT);
+	spec.account[0] = 0;
+	assert_int_equal(health_replace(h, &spec, "acme"), 0);
+	o = health_get_json(h, "a", NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "account")), "acme");
+	assert_string_equal(json_string_value(json_object_get(o, "target")), "198.18.0.3:80");
+	json_decref(o);
+	snprintf(spec.account, sizeof(spec.account), "other");
+	assert_int_equal(health_replace(h, &spec, NULL), -EPERM);
+	/* Deleted once only. */
+	assert_int_equal(health_delete(h, "a", NULL), 0);
+	assert_int_equal(health_delete(h, "a", NULL), -ENOENT);
+	assert_int_equal(health_replace(h, &spec, NULL), -ENOENT);
+	health_free(h);
+}
+
+static void expect_refused(const char *target, const char *want)
+{
+	struct health_spec spec;
+	const char *why;
+
+	spec_of(&spec, "{\"name\":\"w\",\"type\":\"http\",\"target\":\"%s\"}", target);
+	why = health_target_refused(&spec);
+	if (!want && why)
+		fail_msg("%s: refused as %s", target, why);
+	if (want && (!why || strcmp(why, want)))
+		fail_msg("%s: %s, wanted %s", target, why ? why : "allowed", want);
+}
+
+static void test_targets(void **state)
+{
+	(void)state;
+	expect_refused("127.0.0.1:80", "loopback");
+	expect_refused("127.1.2.3:80", "loopback");
+	expect_refused("0.0.0.0:80", "unspecified");
+	expect_refused("169.254.169.254:80", "link-local");
+	expect_refused("224.0.0.1:80", "multicast");
+	expect_refused("255.255.255.255:80", "broadcast");
+	expect_refused("[::1]:80", "loopback");
+	expect_refused("[::]:80", "unspecified");
+	expect_refused("[::127.0.0.1]:80", "IPv4-compatible");
+	expect_refused("[::ffff:127.0.0.1]:80", "loopback");
+	expect_refused("[::ffff:169.254.169.254]:80", "link-local");
+	expect_refused("[fe80::1]:80", "link-local");
+	expect_refused("[febf::1]:80", "link-local");
+	expect_refused("[ff02::1]:80", "multicast");
+	expect_refused("198.18.0.2:80", NULL);
+	expect_refused("10.0.0.1:80", NULL);
+	expect_refused("192.168.1.1:80", NULL);
+	expect_refused("[2001:db8::2]:443", NULL);
+	expect_refused("[fc00::1]:80", NULL);
+	expect_refused("[fec0::1]:80", NULL);
+	expect_refused("[::ffff:198.18.0.2]:80", NULL);
+}
+
+/* A check the store holds but that could not be loaded keeps its name taken
+ * until the operator deletes it. */
+static void test_unloaded(void **state)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", cmd[64];
+	const char bad[] = "{\"name\":\"old\",\"type\":\"gopher\"}";
+	struct health_spec spec;
+	struct store_txn *t;
+	struct store *st;
+	struct health *h;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(store_open(&st, dir), 0);
+	assert_int_equal(store_txn_begin(st, true, &t), 0);
+	assert_int_equal(store_check_put(t, "old", bad, strlen(bad)), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	assert_int_equal(health_new(&h, st, &bits), 0);
+	assert_null(health_get_json(h, "old", NULL));
+	spec_of(&spec, "{\"name\":\"old\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	assert_int_equal(health_create(h, &spec), -ESTALE);
+	assert_int_equal(health_delete(h, "old", "acme"), -ENOENT);
+	assert_int_equal(health_delete(h, "old", NULL), 0);
+	assert_int_equal(health_delete(h, "old", NULL), -ENOENT);
+	assert_int_equal(health_create(h, &spec), 0);
+	health_free(h);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +757,10 @@ int main(void)
 		cmocka_unit_test(test_slots_persist),
 		cmocka_unit_test(test_probes),
 		cmocka_unit_test(test_jitter),
+		cmocka_unit_test(test_stress),
+		cmocka_unit_test(test_accounts),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_unloaded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
