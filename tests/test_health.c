@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 
 #include "health.h"
+#include "health_probe.h"
 
 /* ---- servers ---- */
 
@@ -750,6 +751,154 @@ static void test_unloaded(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- the HTTP parser against canned responses ---- */
+
+struct canned {
+	int		lfd, port;
+	pthread_t	thread;
+	const char	*resp;
+	bool		keep_open;	/* as a keep-alive server would */
+	char		req[2048];
+};
+
+static void *canned_main(void *arg)
+{
+	struct canned *c = arg;
+	struct pollfd p;
+	char buf[64];
+	int fd, n;
+
+	fd = accept(c->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 2000) == 1) {
+		n = recv(fd, c->req, sizeof(c->req) - 1, 0);
+		c->req[n > 0 ? n : 0] = 0;
+		send(fd, c->resp, strlen(c->resp), MSG_NOSIGNAL);
+		/* Open until the client is done. */
+		while (c->keep_open && poll(&p, 1, 3000) == 1 && recv(fd, buf, sizeof(buf), 0) > 0)
+			;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* One probe of a server that answers resp, run here; returns its duration in ms. */
+static uint64_t probe_canned(struct canned *c, const char *spec_json, const char *resp,
+			     bool keep_open, struct health_probe *p)
+{
+	struct health_spec spec;
+	struct pollfd pf;
+	uint64_t t0 = now_ms(), end = t0 + 2000;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->resp = resp;
+	c->keep_open = keep_open;
+	c->lfd = listen_any(&c->port);
+	assert_int_equal(pthread_create(&c->thread, NULL, canned_main, c), 0);
+	spec_of(&spec, spec_json, c->port);
+	r = health_probe_start(p, &spec, NULL);
+	while (!r) {
+		pf = (struct pollfd){ .fd = p->fd, .events = p->events };
+		if (now_ms() >= end || poll(&pf, 1, end - now_ms()) <= 0) {
+			health_probe_fail(p, "timeout");
+			break;
+		}
+		r = health_probe_step(p);
+	}
+	health_probe_close(p);
+	pthread_join(c->thread, NULL);
+	close(c->lfd);
+	p->spec = NULL;
+	return now_ms() - t0;
+}
+
+#define PLAIN	"{\"name\":\"p\",\"type\":\"http\",\"target\":\"127.0.0.1:%d\"}"
+#define BODY	"{\"name\":\"p\",\"type\":\"http\",\"target\":\"127.0.0.1:%d\",\"body\":\"ok\"}"
+
+static void expect_probe(const char *spec_json, const char *resp, bool keep_open, bool ok,
+			 int status, const char *error)
+{
+	struct health_probe p;
+	struct canned c;
+	uint64_t ms = probe_canned(&c, spec_json, resp, keep_open, &p);
+
+	if (p.ok != ok || p.status != status || (error && !strstr(p.error, error)))
+		fail_msg("%s: ok %d status %d error \"%s\" in %lu ms; wanted %d %d \"%s\"", resp,
+			 p.ok, p.status, p.error, (unsigned long)ms, ok, status,
+			 error ? error : "");
+	/* Never the timeout: each verdict comes from what was sent. */
+	assert_true(ms < 1500);
+}
+
+static void test_http_parse(void **state)
+{
+	(void)state;
+	expect_probe(PLAIN, "HTTP/1.1 200 OK\r\n\r\n", false, true, 200, NULL);
+	expect_probe(PLAIN, "HTTP/1.0 204\r\n\r\n", false, true, 204, NULL);
+	expect_probe(PLAIN, "HTTP/1.1 200\n\n", false, true, 200, NULL);
+	expect_probe(PLAIN, "HTTP/1.1 2000 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 \r\n200 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1  200 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 20 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 +20 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.x 200 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 503 Busy\r\n\r\n", false, false, 503, "status 503");
+	/* Interim responses are skipped, the final one decides. */
+	expect_probe(PLAIN, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+		     "HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\n\r\n", false, true, 200, NULL);
+	expect_probe(PLAIN, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 500 X\r\n\r\n", false, false,
+		     500, "status 500");
+	expect_probe(PLAIN, "HTTP/1.1 100 Continue\r\n", false, false, -1, "cut short");
+	/* Bodies: bare LF line ends, and a keep-alive server with a Content-Length. */
+	expect_probe(BODY, "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", false, true, 200, NULL);
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true, true, 200,
+		     NULL);
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\ncontent-length:  4\r\n\r\nnope", true, false,
+		     200, "not found");
+	/* Beyond the Content-Length is not the body. */
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nnook", false, false,
+		     200, "not found");
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n",
+		     true, true, 200, NULL);
+}
+
+static void expect_host(const char *host, const char *want)
+{
+	struct health_probe p;
+	struct canned c;
+	char spec_json[256];
+
+	snprintf(spec_json, sizeof(spec_json), "{\"name\":\"p\",\"type\":\"http\","
+		 "\"target\":\"127.0.0.1:%%d\",\"host\":\"%s\"}", host);
+	probe_canned(&c, spec_json, "HTTP/1.1 200 OK\r\n\r\n", false, &p);
+	if (!strstr(c.req, want))
+		fail_msg("host %s: no \"%s\" in %s", host, want, c.req);
+}
+
+static void test_host(void **state)
+{
+	(void)state;
+	expect_host("www.example.com", "\r\nHost: www.example.com\r\n");
+	expect_host("www.example.com.", "\r\nHost: www.example.com.\r\n");
+	expect_host("198.18.0.2", "\r\nHost: 198.18.0.2\r\n");
+	expect_host("2001:db8::2", "\r\nHost: [2001:db8::2]\r\n");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"www.example.com:8080\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"198.18.0.2:80\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"[2001:db8::2]\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"www..example\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\".\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"www.example.com..\"}", "host");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -761,6 +910,8 @@ int main(void)
 		cmocka_unit_test(test_accounts),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_unloaded),
+		cmocka_unit_test(test_http_parse),
+		cmocka_unit_test(test_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

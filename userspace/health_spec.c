@@ -159,6 +159,33 @@ static void target_text(const struct health_spec *s, char *out, size_t cap)
 	}
 }
 
+/* A name of labels of 1-63 letters, digits, '-' and '_', with one trailing dot
+ * at most; or an IPv4 or (unbracketed) IPv6 literal. Never a port: the target
+ * has it. */
+static bool host_valid(const char *s)
+{
+	struct in6_addr a6;
+	size_t n = strlen(s), label = 0;
+
+	if (!n || n > HEALTH_HOST_MAX)
+		return false;
+	if (strchr(s, ':'))
+		return inet_pton(AF_INET6, s, &a6) == 1;
+	for (; *s; s++) {
+		if (*s == '.') {
+			if (!label)
+				return false;
+			label = 0;
+		} else if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+				  *s) && ++label <= 63) {
+			continue;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Printable ASCII without spaces: what may go into a request line or header. */
 static bool token_ok(const char *s)
 {
@@ -307,11 +334,9 @@ int health_spec_from_json(const json_t *obj, const char *name, struct health_spe
 
 	if (opt_string(obj, "host", &e, &s))
 		return -EINVAL;
-	if (s && (!*s || strlen(s) > HEALTH_HOST_MAX ||
-		  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:")
-		  != strlen(s)))
-		return bad(&e, "host", "a host name or address, up to %d characters",
-			   HEALTH_HOST_MAX);
+	if (s && !host_valid(s))
+		return bad(&e, "host", "a host name (one trailing dot at most) or an IP address, "
+			   "without a port, up to %d characters", HEALTH_HOST_MAX);
 	if (s)
 		snprintf(spec->host, sizeof(spec->host), "%s", s);
 
