@@ -67,8 +67,14 @@ struct change {
 	bool	up;
 };
 
+/* lock guards everything below. The checker holds it while it steps probes,
+ * TLS handshakes and certificate checks included: a step never blocks (the
+ * sockets are non-blocking) but may take a millisecond or so of CPU, which
+ * readers (GET, health_slot) then wait. It keeps a probe's spec and buffers
+ * from changing under it; probes do not run unlocked. wlock is taken before
+ * lock, never after it. */
 struct health {
-	pthread_mutex_t		lock;	/* everything below */
+	pthread_mutex_t		lock;
 	pthread_mutex_t		wlock;	/* serialises create, replace, delete */
 	struct store		*st;
 	struct fp_health	*bits;
