@@ -13,6 +13,7 @@ ALL_TESTS="
 	test_in_use
 	test_failover_http
 	test_metrics
+	test_fd_budget
 	test_restart_keeps_checks
 "
 
@@ -282,6 +283,26 @@ test_metrics() {
 		{ fail "no nameserve_healthchecks: $(grep health "$B")"; return 1; }
 	[ "$(awk '/^nameserve_health_probes_total/ { print $2 }' "$B")" -gt 0 ] ||
 		{ fail "no probes counted: $(grep health "$B")"; return 1; }
+}
+
+# One descriptor budget: the soft limit raised once to cover TCP (1024) and API
+# (512) connections, probes (16384) and a reserve (256), and the probes sized
+# from it, not from the limit as it was before the raise.
+test_fd_budget() {
+	local want=$((256 + 512 + 1024 + 16384)) soft hard n expect_n
+
+	ensure_daemon || return 1
+	read -r soft hard < <(awk '/^Max open files/ { print $4, $5 }' "/proc/$DAEMON_PID/limits")
+	n=$(sed -n 's/.*up to \([0-9]*\) probes at once.*/\1/p' "$DAEMON_LOG" | tail -n 1)
+	if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then
+		[ "$soft" -ge "$want" ] || { fail "open file limit $soft, wanted $want"; return 1; }
+		expect_n=16384
+	else
+		[ "$soft" = "$hard" ] || { fail "limit $soft not raised to $hard"; return 1; }
+		expect_n=$(((soft - 768) / 2 > 64 ? (soft - 768) / 2 : 64))
+	fi
+	[ "$n" = "$expect_n" ] || { fail "$n probes at once with limit $soft, wanted $expect_n"; return 1; }
+	log "open file limit $soft (hard $hard): $n probes at once"
 }
 
 test_restart_keeps_checks() {

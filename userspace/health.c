@@ -21,8 +21,6 @@
 
 #define WAKE_ID			UINT64_MAX
 #define EVENTS_MAX		256
-#define INFLIGHT_MIN		64
-#define INFLIGHT_MAX		16384
 #define BUSY_RETRY_MS		100	/* a probe that found every socket taken */
 #define LOOP_WAIT_MAX_MS	60000
 
@@ -654,9 +652,10 @@ int health_new(struct health **out, struct store *st, struct fp_health *bitmap)
 	if (getrandom(&h->rng, sizeof(h->rng), 0) != sizeof(h->rng) || !h->rng)
 		h->rng = mono_ms() * 0x9e3779b97f4a7c15ULL | 1;
 	/* Half the descriptors at most: the servers and the API need theirs. */
-	h->inflight_max = INFLIGHT_MAX;
+	h->inflight_max = HEALTH_PROBES_MAX;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 2 < h->inflight_max)
-		h->inflight_max = rl.rlim_cur / 2 < INFLIGHT_MIN ? INFLIGHT_MIN : rl.rlim_cur / 2;
+		h->inflight_max = rl.rlim_cur / 2 < HEALTH_PROBES_MIN ? HEALTH_PROBES_MIN
+								    : rl.rlim_cur / 2;
 	/* Every check starts unknown, served as healthy: no bit survives a restart. */
 	for (w = 0; w < FP_HEALTH_WORDS; w++)
 		__atomic_store_n(&bitmap->down[w], 0, __ATOMIC_RELEASE);
@@ -1023,6 +1022,13 @@ void health_set_in_use(struct health *h, health_in_use_fn fn, void *ctx)
 	h->in_use = fn;
 	h->in_use_ctx = ctx;
 	pthread_mutex_unlock(&h->wlock);
+}
+
+void health_set_probes_max(struct health *h, size_t n)
+{
+	pthread_mutex_lock(&h->lock);
+	h->inflight_max = n < 1 ? 1 : n > HEALTH_PROBES_MAX ? HEALTH_PROBES_MAX : n;
+	pthread_mutex_unlock(&h->lock);
 }
 
 void health_set_account_max(struct health *h, size_t n)

@@ -52,6 +52,12 @@ struct health;
 /* Reads the stored checks and marks their slots in bitmap (which must outlive
  * the checker; the fast path's mmapped map or plain memory). */
 int health_new(struct health **out, struct store *st, struct fp_health *bitmap);
+/* Probes at once: at most HEALTH_PROBES_MAX; by default half the open file
+ * limit (at least HEALTH_PROBES_MIN). The daemon sets its share of its
+ * descriptor budget before health_start. */
+#define HEALTH_PROBES_MIN	64
+#define HEALTH_PROBES_MAX	16384
+void health_set_probes_max(struct health *h, size_t n);
 /* Starts the probing thread. */
 int health_start(struct health *h);
 void health_free(struct health *h);
