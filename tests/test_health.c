@@ -251,6 +251,19 @@ static void on_change(const char *name, bool up, void *ctx)
 		__atomic_fetch_add(up ? &changes_up : &changes_down, 1, __ATOMIC_RELAXED);
 }
 
+/* The last SNI a TLS server saw. */
+static char sni_seen[256];
+
+static int sni_cb(SSL *ssl, int *alert, void *arg)
+{
+	const char *n = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)alert;
+	(void)arg;
+	snprintf(sni_seen, sizeof(sni_seen), "%s", n ? n : "(none)");
+	return SSL_TLSEXT_ERR_OK;
+}
+
 /* ---- tests ---- */
 
 static void test_probes(void **state)
@@ -264,6 +277,7 @@ static void test_probes(void **state)
 
 	(void)state;
 	server_start(&web, "all ok", NULL);
+	SSL_CTX_set_tlsext_servername_callback(sctx, sni_cb);
 	server_start(&tls, "ok", sctx);
 	/* A port that was just listened on and is now closed: refused. */
 	closed_port = web.port;
@@ -317,6 +331,17 @@ static void test_probes(void **state)
 	assert_int_equal(json_integer_value(json_object_get(last, "status")), 200);
 	assert_non_null(strstr(json_string_value(json_object_get(last, "error")), "body"));
 	json_decref(o);
+
+	/* "localhost." is sent as "localhost": SNI has no trailing dot. */
+	create(h, "{\"name\":\"tls-dot\",\"type\":\"https\",\"target\":\"127.0.0.1:%d\","
+	       "\"interval\":1,\"timeout\":0.9,\"fall\":1,\"rise\":1,\"verify\":false,"
+	       "\"host\":\"localhost.\"}", tls.port);
+	assert_int_equal(health_delete(h, "tls-verify", NULL), 0);
+	assert_int_equal(health_delete(h, "tls-noverify", NULL), 0);
+	sni_seen[0] = 0;
+	assert_true(wait_status(h, "tls-dot", "up", 3000));
+	assert_string_equal(sni_seen, "localhost");
+	assert_int_equal(health_delete(h, "tls-dot", NULL), 0);
 
 	/* 503: down after two failures, not after one. */
 	web.status = 503;
