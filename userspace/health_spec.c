@@ -11,6 +11,7 @@
 #include "health.h"
 
 #define INTERVAL_MAX_S	86400
+#define HOST_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
 
 static const char *const type_names[] = { [HEALTH_TCP] = "tcp", [HEALTH_HTTP] = "http",
 					  [HEALTH_HTTPS] = "https" };
@@ -176,10 +177,7 @@ static bool host_valid(const char *s)
 			if (!label)
 				return false;
 			label = 0;
-		} else if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
-				  *s) && ++label <= 63) {
-			continue;
-		} else {
+		} else if (!strchr(HOST_CHARS, *s) || ++label > 63) {
 			return false;
 		}
 	}

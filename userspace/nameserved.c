@@ -577,7 +577,8 @@ static void fd_budget(struct daemon *d)
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
 		return;
 	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want
+										  : rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl))
 			log_warn(PROG ": cannot raise the open file limit: %s", strerror(errno));
 		getrlimit(RLIMIT_NOFILE, &rl);
