@@ -163,8 +163,8 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 					s->path);
 	if (s->fall && (s->fall < 1 || s->fall > HEALTHCHECK_FALL_MAX))
 		return healthcheck_fail(err, errlen, "--fall: 1-%d probes", HEALTHCHECK_FALL_MAX);
-	if (s->rise && (s->rise < 1 || s->rise > HEALTHCHECK_FALL_MAX))
-		return healthcheck_fail(err, errlen, "--rise: 1-%d probes", HEALTHCHECK_FALL_MAX);
+	if (s->rise && (s->rise < 1 || s->rise > HEALTHCHECK_RISE_MAX))
+		return healthcheck_fail(err, errlen, "--rise: 1-%d probes", HEALTHCHECK_RISE_MAX);
 
 	o = json_object();
 	if (!o)
@@ -431,7 +431,6 @@ static int healthcheck_write(int argc, char **argv, bool replace)
 	struct healthcheck_spec s = { 0 };
 	char err[256] = "", *path = NULL;
 	json_t *body = NULL;
-	long *n;
 	int c, ret;
 
 	while ((c = cli_getopt(argc, argv, "", opts)) != -1) {
@@ -452,12 +451,14 @@ static int healthcheck_write(int argc, char **argv, bool replace)
 			s.timeout = optarg;
 			break;
 		case OPT_FALL:
-		case OPT_RISE:
-			n = c == OPT_FALL ? &s.fall : &s.rise;
-			if (cli_parse_long(optarg, 1, HEALTHCHECK_FALL_MAX, n))
-				return cli_bad_usage("--%s: '%s' is not 1-%d probes",
-						     c == OPT_FALL ? "fall" : "rise", optarg,
+			if (cli_parse_long(optarg, 1, HEALTHCHECK_FALL_MAX, &s.fall))
+				return cli_bad_usage("--fall: '%s' is not 1-%d probes", optarg,
 						     HEALTHCHECK_FALL_MAX);
+			break;
+		case OPT_RISE:
+			if (cli_parse_long(optarg, 1, HEALTHCHECK_RISE_MAX, &s.rise))
+				return cli_bad_usage("--rise: '%s' is not 1-%d probes", optarg,
+						     HEALTHCHECK_RISE_MAX);
 			break;
 		case OPT_HOST:
 			s.host = optarg;

@@ -10,7 +10,8 @@
 #include <jansson.h>
 
 #define HEALTHCHECK_EXPECT_MAX	8	/* status codes in --expect */
-#define HEALTHCHECK_FALL_MAX	10	/* --fall and --rise: 1..this */
+#define HEALTHCHECK_FALL_MAX	10	/* --fall: 1..this */
+#define HEALTHCHECK_RISE_MAX	10	/* --rise: 1..this */
 
 /* A check as its command line gives it; NULL / 0 / false: not given, the
  * server's default. */

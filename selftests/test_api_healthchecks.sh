@@ -13,6 +13,7 @@ ALL_TESTS="
 	test_in_use
 	test_failover_http
 	test_metrics
+	test_fd_budget
 	test_restart_keeps_checks
 "
 
@@ -137,6 +138,34 @@ test_accounts() {
 	[ "$(jb '.healthchecks | length')" = 0 ] || { fail "globex sees $(cat "$B")"; return 1; }
 	TOKEN=$tb japi PUT /v1/healthchecks/acme-web '{"type": "tcp", "target": "198.18.0.2:81"}'
 	expect 404 not_found || return 1
+	# A check keeps its account.
+	TOKEN=$ADMIN_TOKEN japi PUT /v1/healthchecks/acme-web '{"account": "globex", "type": "tcp", "target": "198.18.0.2:81"}'
+	expect 409 conflict account || return 1
+	TOKEN=$ADMIN_TOKEN api GET /v1/healthchecks/acme-web
+	[ "$(jb .account,.target | tr '\n' ' ')" = "acme 198.18.0.2:80 " ] ||
+		{ fail "after a refused account change: $(cat "$B")"; return 1; }
+	TOKEN=$ta japi PUT /v1/healthchecks/acme-web '{"type": "tcp", "target": "198.18.0.2:81"}'
+	expect 200 || return 1
+	[ "$(jb .account)" = acme ] || { fail "account after PUT: $(jb .account)"; return 1; }
+
+	# Only the operator probes loopback, link-local and the like; private
+	# ranges are anyone's.
+	local t
+	for t in 127.0.0.1:80 0.0.0.0:80 169.254.169.254:80 224.0.0.1:80 '[::1]:80' \
+		 '[fe80::1]:80' '[ff02::1]:80' '[::ffff:127.0.0.1]:80' '[::ffff:169.254.169.254]:80'; do
+		TOKEN=$ta japi POST /v1/healthchecks "{\"name\": \"ssrf\", \"type\": \"http\", \"target\": \"$t\"}"
+		expect 400 invalid target || { fail "target $t accepted"; return 1; }
+	done
+	TOKEN=$ta japi PUT /v1/healthchecks/acme-web '{"type": "tcp", "target": "127.0.0.1:22"}'
+	expect 400 invalid target || return 1
+	TOKEN=$ta japi POST /v1/healthchecks '{"name": "priv", "type": "tcp", "target": "10.0.0.1:80"}'
+	expect 201 || return 1
+	TOKEN=$ta api DELETE /v1/healthchecks/priv
+	expect 204 || return 1
+	TOKEN=$ADMIN_TOKEN japi POST /v1/healthchecks '{"name": "op-local", "type": "tcp", "target": "127.0.0.1:9", "interval": 60}'
+	expect 201 || return 1
+	TOKEN=$ADMIN_TOKEN api DELETE /v1/healthchecks/op-local
+	expect 204 || return 1
 	TOKEN=$tb api DELETE /v1/healthchecks/acme-web
 	expect 404 not_found || return 1
 	TOKEN=$ADMIN_TOKEN japi POST /v1/healthchecks '{"name": "globex-web", "account": "globex", "type": "tcp", "target": "198.18.0.2:80"}'
@@ -254,6 +283,26 @@ test_metrics() {
 		{ fail "no nameserve_healthchecks: $(grep health "$B")"; return 1; }
 	[ "$(awk '/^nameserve_health_probes_total/ { print $2 }' "$B")" -gt 0 ] ||
 		{ fail "no probes counted: $(grep health "$B")"; return 1; }
+}
+
+# One descriptor budget: the soft limit raised once to cover TCP (1024) and API
+# (512) connections, probes (16384) and a reserve (256), and the probes sized
+# from it, not from the limit as it was before the raise.
+test_fd_budget() {
+	local want=$((256 + 512 + 1024 + 16384)) soft hard n expect_n
+
+	ensure_daemon || return 1
+	read -r soft hard < <(awk '/^Max open files/ { print $4, $5 }' "/proc/$DAEMON_PID/limits")
+	n=$(sed -n 's/.*up to \([0-9]*\) probes at once.*/\1/p' "$DAEMON_LOG" | tail -n 1)
+	if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then
+		[ "$soft" -ge "$want" ] || { fail "open file limit $soft, wanted $want"; return 1; }
+		expect_n=16384
+	else
+		[ "$soft" = "$hard" ] || { fail "limit $soft not raised to $hard"; return 1; }
+		expect_n=$(((soft - 768) / 2 > 64 ? (soft - 768) / 2 : 64))
+	fi
+	[ "$n" = "$expect_n" ] || { fail "$n probes at once with limit $soft, wanted $expect_n"; return 1; }
+	log "open file limit $soft (hard $hard): $n probes at once"
 }
 
 test_restart_keeps_checks() {

@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 
 #include "health.h"
+#include "health_probe.h"
 
 /* ---- servers ---- */
 
@@ -250,6 +251,19 @@ static void on_change(const char *name, bool up, void *ctx)
 		__atomic_fetch_add(up ? &changes_up : &changes_down, 1, __ATOMIC_RELAXED);
 }
 
+/* The last SNI a TLS server saw. */
+static char sni_seen[256];
+
+static int sni_cb(SSL *ssl, int *alert, void *arg)
+{
+	const char *n = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)alert;
+	(void)arg;
+	snprintf(sni_seen, sizeof(sni_seen), "%s", n ? n : "(none)");
+	return SSL_TLSEXT_ERR_OK;
+}
+
 /* ---- tests ---- */
 
 static void test_probes(void **state)
@@ -263,6 +277,7 @@ static void test_probes(void **state)
 
 	(void)state;
 	server_start(&web, "all ok", NULL);
+	SSL_CTX_set_tlsext_servername_callback(sctx, sni_cb);
 	server_start(&tls, "ok", sctx);
 	/* A port that was just listened on and is now closed: refused. */
 	closed_port = web.port;
@@ -316,6 +331,17 @@ static void test_probes(void **state)
 	assert_int_equal(json_integer_value(json_object_get(last, "status")), 200);
 	assert_non_null(strstr(json_string_value(json_object_get(last, "error")), "body"));
 	json_decref(o);
+
+	/* "localhost." is sent as "localhost": SNI has no trailing dot. */
+	create(h, "{\"name\":\"tls-dot\",\"type\":\"https\",\"target\":\"127.0.0.1:%d\","
+	       "\"interval\":1,\"timeout\":0.9,\"fall\":1,\"rise\":1,\"verify\":false,"
+	       "\"host\":\"localhost.\"}", tls.port);
+	assert_int_equal(health_delete(h, "tls-verify", NULL), 0);
+	assert_int_equal(health_delete(h, "tls-noverify", NULL), 0);
+	sni_seen[0] = 0;
+	assert_true(wait_status(h, "tls-dot", "up", 3000));
+	assert_string_equal(sni_seen, "localhost");
+	assert_int_equal(health_delete(h, "tls-dot", NULL), 0);
 
 	/* 503: down after two failures, not after one. */
 	web.status = 503;
@@ -504,9 +530,9 @@ static void test_slots_persist(void **state)
 	create(h, "{\"name\":\"d\",\"type\":\"http\",\"target\":\"198.18.0.2:80\"}");
 	assert_int_equal(health_slot("d", NULL, h), 1);
 	spec_of(&spec, "{\"name\":\"c\",\"type\":\"http\",\"target\":\"198.18.0.9:8080\"}");
-	assert_int_equal(health_replace(h, &spec), 0);
+	assert_int_equal(health_replace(h, &spec, NULL), 0);
 	spec_of(&spec, "{\"name\":\"zz\",\"type\":\"http\",\"target\":\"198.18.0.9:8080\"}");
-	assert_int_equal(health_replace(h, &spec), -ENOENT);
+	assert_int_equal(health_replace(h, &spec, NULL), -ENOENT);
 	health_free(h);
 	store_close(st);
 
@@ -543,6 +569,361 @@ static void test_slots_persist(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- writers racing each other ---- */
+
+struct stress {
+	struct health	*h;
+	int		port;
+	unsigned int	seed;
+};
+
+static int stress_errors;
+
+/* Not fail_msg: cmocka's longjmp belongs to the main thread. */
+static void stress_bad(const char *name, const char *op, int err)
+{
+	fprintf(stderr, "%s %s: %s\n", op, name, strerror(-err));
+	__atomic_fetch_add(&stress_errors, 1, __ATOMIC_RELAXED);
+}
+
+/* Creates, replaces and deletes the same three checks: every result is one
+ * of those the API expects, and nothing is touched after it is freed. */
+static void *stress_main(void *arg)
+{
+	struct stress *s = arg;
+	struct health_spec spec;
+	char name[8];
+	int i, op, err;
+
+	for (i = 0; i < 300; i++) {
+		op = rand_r(&s->seed) % 3;
+		snprintf(name, sizeof(name), "s%d", rand_r(&s->seed) % 3);
+		spec_of(&spec, "{\"name\":\"%s\",\"type\":\"tcp\",\"target\":\"127.0.0.%d:%d\","
+			"\"interval\":1,\"timeout\":0.5}", name, 1 + rand_r(&s->seed) % 200,
+			s->port);
+		if (op == 0) {
+			err = health_create(s->h, &spec);
+			if (err && err != -EEXIST)
+				stress_bad(name, "create", err);
+		} else if (op == 1) {
+			err = health_replace(s->h, &spec, NULL);
+			if (err && err != -ENOENT)
+				stress_bad(name, "replace", err);
+		} else {
+			err = health_delete(s->h, name, rand_r(&s->seed) % 2 ? NULL : "acme");
+			if (err && err != -ENOENT)
+				stress_bad(name, "delete", err);
+		}
+	}
+	return NULL;
+}
+
+static void test_stress(void **state)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", cmd[64], name[8];
+	struct stress s[6];
+	struct server srv;
+	struct store *st;
+	struct health *h;
+	pthread_t th[6];
+	json_t *before[3], *after;
+	int i;
+
+	(void)state;
+	server_start(&srv, NULL, NULL);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(store_open(&st, dir), 0);
+	assert_int_equal(health_new(&h, st, &bits), 0);
+	assert_int_equal(health_start(h), 0);
+	for (i = 0; i < 6; i++) {
+		s[i] = (struct stress){ .h = h, .port = srv.port, .seed = 1234 + i };
+		assert_int_equal(pthread_create(&th[i], NULL, stress_main, &s[i]), 0);
+	}
+	for (i = 0; i < 6; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(stress_errors, 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		before[i] = health_get_json(h, name, NULL);
+	}
+	health_free(h);
+	/* What the store kept is what was served: no write applied out of order. */
+	assert_int_equal(health_new(&h, st, &bits), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		after = health_get_json(h, name, NULL);
+		assert_int_equal(!before[i], !after);
+		if (after)
+			assert_string_equal(json_string_value(json_object_get(before[i], "target")),
+					    json_string_value(json_object_get(after, "target")));
+		json_decref(before[i]);
+		json_decref(after);
+	}
+	health_free(h);
+	store_close(st);
+	server_stop(&srv);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* PUT keeps the account and sees only the caller's checks; an account has
+ * account_max checks at most, the operator any number. */
+static void test_accounts(void **state)
+{
+	struct health_spec spec;
+	struct health *h;
+	json_t *o;
+
+	(void)state;
+	assert_int_equal(health_new(&h, NULL, &bits), 0);
+	health_set_account_max(h, 2);
+	create(h, "{\"name\":\"a\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	create(h, "{\"name\":\"b\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	spec_of(&spec, "{\"name\":\"c\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	assert_int_equal(health_create(h, &spec), -EDQUOT);
+	snprintf(spec.account, sizeof(spec.account), "%s", HEALTH_SHARED_ACCOUNT);
+	assert_int_equal(health_create(h, &spec), 0);
+	spec_of(&spec, "{\"name\":\"d\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	snprintf(spec.account, sizeof(spec.account), "%s", HEALTH_SHARED_ACCOUNT);
+	assert_int_equal(health_create(h, &spec), 0);
+	assert_int_equal(health_delete(h, "b", "acme"), 0);
+	create(h, "{\"name\":\"b\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+
+	spec_of(&spec, "{\"name\":\"a\",\"type\":\"tcp\",\"target\":\"198.18.0.3:80\"}");
+	assert_int_equal(health_replace(h, &spec, "other"), -ENOENT);
+	spec.account[0] = 0;
+	assert_int_equal(health_replace(h, &spec, "acme"), 0);
+	o = health_get_json(h, "a", NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "account")), "acme");
+	assert_string_equal(json_string_value(json_object_get(o, "target")), "198.18.0.3:80");
+	json_decref(o);
+	snprintf(spec.account, sizeof(spec.account), "other");
+	assert_int_equal(health_replace(h, &spec, NULL), -EPERM);
+	/* Deleted once only. */
+	assert_int_equal(health_delete(h, "a", NULL), 0);
+	assert_int_equal(health_delete(h, "a", NULL), -ENOENT);
+	assert_int_equal(health_replace(h, &spec, NULL), -ENOENT);
+	health_free(h);
+}
+
+static void expect_refused(const char *target, const char *want)
+{
+	struct health_spec spec;
+	const char *why;
+
+	spec_of(&spec, "{\"name\":\"w\",\"type\":\"http\",\"target\":\"%s\"}", target);
+	why = health_target_refused(&spec);
+	if (!want && why)
+		fail_msg("%s: refused as %s", target, why);
+	if (want && (!why || strcmp(why, want)))
+		fail_msg("%s: %s, wanted %s", target, why ? why : "allowed", want);
+}
+
+static void test_targets(void **state)
+{
+	(void)state;
+	expect_refused("127.0.0.1:80", "loopback");
+	expect_refused("127.1.2.3:80", "loopback");
+	expect_refused("0.0.0.0:80", "unspecified");
+	expect_refused("169.254.169.254:80", "link-local");
+	expect_refused("224.0.0.1:80", "multicast");
+	expect_refused("255.255.255.255:80", "broadcast");
+	expect_refused("[::1]:80", "loopback");
+	expect_refused("[::]:80", "unspecified");
+	expect_refused("[::127.0.0.1]:80", "IPv4-compatible");
+	expect_refused("[::ffff:127.0.0.1]:80", "loopback");
+	expect_refused("[::ffff:169.254.169.254]:80", "link-local");
+	expect_refused("[fe80::1]:80", "link-local");
+	expect_refused("[febf::1]:80", "link-local");
+	expect_refused("[ff02::1]:80", "multicast");
+	expect_refused("198.18.0.2:80", NULL);
+	expect_refused("10.0.0.1:80", NULL);
+	expect_refused("192.168.1.1:80", NULL);
+	expect_refused("[2001:db8::2]:443", NULL);
+	expect_refused("[fc00::1]:80", NULL);
+	expect_refused("[fec0::1]:80", NULL);
+	expect_refused("[::ffff:198.18.0.2]:80", NULL);
+}
+
+/* A check the store holds but that could not be loaded keeps its name taken
+ * until the operator deletes it. */
+static void test_unloaded(void **state)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", cmd[64];
+	const char bad[] = "{\"name\":\"old\",\"type\":\"gopher\"}";
+	struct health_spec spec;
+	struct store_txn *t;
+	struct store *st;
+	struct health *h;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(store_open(&st, dir), 0);
+	assert_int_equal(store_txn_begin(st, true, &t), 0);
+	assert_int_equal(store_check_put(t, "old", bad, strlen(bad)), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	assert_int_equal(health_new(&h, st, &bits), 0);
+	assert_null(health_get_json(h, "old", NULL));
+	spec_of(&spec, "{\"name\":\"old\",\"type\":\"tcp\",\"target\":\"198.18.0.2:80\"}");
+	assert_int_equal(health_create(h, &spec), -ESTALE);
+	assert_int_equal(health_delete(h, "old", "acme"), -ENOENT);
+	assert_int_equal(health_delete(h, "old", NULL), 0);
+	assert_int_equal(health_delete(h, "old", NULL), -ENOENT);
+	assert_int_equal(health_create(h, &spec), 0);
+	health_free(h);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* ---- the HTTP parser against canned responses ---- */
+
+struct canned {
+	int		lfd, port;
+	pthread_t	thread;
+	const char	*resp;
+	bool		keep_open;	/* as a keep-alive server would */
+	char		req[2048];
+};
+
+static void *canned_main(void *arg)
+{
+	struct canned *c = arg;
+	struct pollfd p;
+	char buf[64];
+	int fd, n;
+
+	fd = accept(c->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 2000) == 1) {
+		n = recv(fd, c->req, sizeof(c->req) - 1, 0);
+		c->req[n > 0 ? n : 0] = 0;
+		send(fd, c->resp, strlen(c->resp), MSG_NOSIGNAL);
+		/* Open until the client is done. */
+		while (c->keep_open && poll(&p, 1, 3000) == 1 && recv(fd, buf, sizeof(buf), 0) > 0)
+			;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* One probe of a server that answers resp, run here; returns its duration in ms. */
+static uint64_t probe_canned(struct canned *c, const char *spec_json, const char *resp,
+			     bool keep_open, struct health_probe *p)
+{
+	struct health_spec spec;
+	struct pollfd pf;
+	uint64_t t0 = now_ms(), end = t0 + 2000;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->resp = resp;
+	c->keep_open = keep_open;
+	c->lfd = listen_any(&c->port);
+	assert_int_equal(pthread_create(&c->thread, NULL, canned_main, c), 0);
+	spec_of(&spec, spec_json, c->port);
+	r = health_probe_start(p, &spec, NULL);
+	while (!r) {
+		pf = (struct pollfd){ .fd = p->fd, .events = p->events };
+		if (now_ms() >= end || poll(&pf, 1, end - now_ms()) <= 0) {
+			health_probe_fail(p, "timeout");
+			break;
+		}
+		r = health_probe_step(p);
+	}
+	health_probe_close(p);
+	pthread_join(c->thread, NULL);
+	close(c->lfd);
+	p->spec = NULL;
+	return now_ms() - t0;
+}
+
+#define PLAIN	"{\"name\":\"p\",\"type\":\"http\",\"target\":\"127.0.0.1:%d\"}"
+#define BODY	"{\"name\":\"p\",\"type\":\"http\",\"target\":\"127.0.0.1:%d\",\"body\":\"ok\"}"
+
+static void expect_probe(const char *spec_json, const char *resp, bool keep_open, bool ok,
+			 int status, const char *error)
+{
+	struct health_probe p;
+	struct canned c;
+	uint64_t ms = probe_canned(&c, spec_json, resp, keep_open, &p);
+
+	if (p.ok != ok || p.status != status || (error && !strstr(p.error, error)))
+		fail_msg("%s: ok %d status %d error \"%s\" in %lu ms; wanted %d %d \"%s\"", resp,
+			 p.ok, p.status, p.error, (unsigned long)ms, ok, status,
+			 error ? error : "");
+	/* Never the timeout: each verdict comes from what was sent. */
+	assert_true(ms < 1500);
+}
+
+static void test_http_parse(void **state)
+{
+	(void)state;
+	expect_probe(PLAIN, "HTTP/1.1 200 OK\r\n\r\n", false, true, 200, NULL);
+	expect_probe(PLAIN, "HTTP/1.0 204\r\n\r\n", false, true, 204, NULL);
+	expect_probe(PLAIN, "HTTP/1.1 200\n\n", false, true, 200, NULL);
+	expect_probe(PLAIN, "HTTP/1.1 2000 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 \r\n200 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1  200 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 20 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 +20 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.x 200 OK\r\n\r\n", false, false, -1, "malformed");
+	expect_probe(PLAIN, "HTTP/1.1 503 Busy\r\n\r\n", false, false, 503, "status 503");
+	/* Interim responses are skipped, the final one decides. */
+	expect_probe(PLAIN, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+		     "HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\n\r\n", false, true, 200, NULL);
+	expect_probe(PLAIN, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 500 X\r\n\r\n", false, false,
+		     500, "status 500");
+	expect_probe(PLAIN, "HTTP/1.1 100 Continue\r\n", false, false, -1, "cut short");
+	/* Bodies: bare LF line ends, and a keep-alive server with a Content-Length. */
+	expect_probe(BODY, "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", false, true, 200, NULL);
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true, true, 200,
+		     NULL);
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\ncontent-length:  4\r\n\r\nnope", true, false,
+		     200, "not found");
+	/* Beyond the Content-Length is not the body. */
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nnook", false, false,
+		     200, "not found");
+	expect_probe(BODY, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n",
+		     true, true, 200, NULL);
+}
+
+static void expect_host(const char *host, const char *want)
+{
+	struct health_probe p;
+	struct canned c;
+	char spec_json[256];
+
+	snprintf(spec_json, sizeof(spec_json), "{\"name\":\"p\",\"type\":\"http\","
+		 "\"target\":\"127.0.0.1:%%d\",\"host\":\"%s\"}", host);
+	probe_canned(&c, spec_json, "HTTP/1.1 200 OK\r\n\r\n", false, &p);
+	if (!strstr(c.req, want))
+		fail_msg("host %s: no \"%s\" in %s", host, want, c.req);
+}
+
+static void test_host(void **state)
+{
+	(void)state;
+	expect_host("www.example.com", "\r\nHost: www.example.com\r\n");
+	expect_host("www.example.com.", "\r\nHost: www.example.com.\r\n");
+	expect_host("198.18.0.2", "\r\nHost: 198.18.0.2\r\n");
+	expect_host("2001:db8::2", "\r\nHost: [2001:db8::2]\r\n");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"www.example.com:8080\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"198.18.0.2:80\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"[2001:db8::2]\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"www..example\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\".\"}", "host");
+	expect_invalid("{\"name\":\"w\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
+		       "\"host\":\"www.example.com..\"}", "host");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +931,12 @@ int main(void)
 		cmocka_unit_test(test_slots_persist),
 		cmocka_unit_test(test_probes),
 		cmocka_unit_test(test_jitter),
+		cmocka_unit_test(test_stress),
+		cmocka_unit_test(test_accounts),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_unloaded),
+		cmocka_unit_test(test_http_parse),
+		cmocka_unit_test(test_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,34 +43,37 @@ struct route {
 	const char	*path;		/* segments; {x} matches one */
 	int		(*fn)(struct api_req *r);
 	enum body_kind	body;
-	enum route_write write;		/* false, true (RW_ZONE) or RW_OWN */
+	enum route_write write;
 	bool		public;		/* no token needed */
 };
 
 static const struct route routes[] = {
-	{ "GET", "/v1/zones", api_zones_list, BODY_NONE, false, false },
-	{ "POST", "/v1/zones", api_zones_create, BODY_JSON, true, false },
-	{ "GET", "/v1/zones/{zone}", api_zones_get, BODY_NONE, false, false },
-	{ "DELETE", "/v1/zones/{zone}", api_zones_delete, BODY_NONE, true, false },
-	{ "GET", "/v1/zones/{zone}/export", api_zones_export, BODY_NONE, false, false },
-	{ "PUT", "/v1/zones/{zone}/zonefile", api_zones_put_zonefile, BODY_ZONEFILE, true, false },
-	{ "GET", "/v1/zones/{zone}/rrsets", api_rrsets_list, BODY_NONE, false, false },
-	{ "PATCH", "/v1/zones/{zone}/rrsets", api_rrsets_patch, BODY_JSON, true, false },
-	{ "GET", "/v1/zones/{zone}/rrsets/{name}/{type}", api_rrsets_get, BODY_NONE, false, false },
-	{ "PUT", "/v1/zones/{zone}/rrsets/{name}/{type}", api_rrsets_put, BODY_JSON, true, false },
-	{ "DELETE", "/v1/zones/{zone}/rrsets/{name}/{type}", api_rrsets_delete, BODY_NONE, true,
+	{ "GET", "/v1/zones", api_zones_list, BODY_NONE, RW_NONE, false },
+	{ "POST", "/v1/zones", api_zones_create, BODY_JSON, RW_ZONE, false },
+	{ "GET", "/v1/zones/{zone}", api_zones_get, BODY_NONE, RW_NONE, false },
+	{ "DELETE", "/v1/zones/{zone}", api_zones_delete, BODY_NONE, RW_ZONE, false },
+	{ "GET", "/v1/zones/{zone}/export", api_zones_export, BODY_NONE, RW_NONE, false },
+	{ "PUT", "/v1/zones/{zone}/zonefile", api_zones_put_zonefile, BODY_ZONEFILE,
+	  RW_ZONE, false },
+	{ "GET", "/v1/zones/{zone}/rrsets", api_rrsets_list, BODY_NONE, RW_NONE, false },
+	{ "PATCH", "/v1/zones/{zone}/rrsets", api_rrsets_patch, BODY_JSON, RW_ZONE, false },
+	{ "GET", "/v1/zones/{zone}/rrsets/{name}/{type}", api_rrsets_get, BODY_NONE,
+	  RW_NONE, false },
+	{ "PUT", "/v1/zones/{zone}/rrsets/{name}/{type}", api_rrsets_put, BODY_JSON,
+	  RW_ZONE, false },
+	{ "DELETE", "/v1/zones/{zone}/rrsets/{name}/{type}", api_rrsets_delete, BODY_NONE, RW_ZONE,
 	  false },
-	{ "GET", "/v1/tokens", api_tokens_list, BODY_NONE, false, false },
-	{ "POST", "/v1/tokens", api_tokens_create, BODY_JSON, true, false },
-	{ "DELETE", "/v1/tokens/{id}", api_tokens_delete, BODY_NONE, true, false },
-	{ "GET", "/v1/healthchecks", api_healthchecks_list, BODY_NONE, false, false },
+	{ "GET", "/v1/tokens", api_tokens_list, BODY_NONE, RW_NONE, false },
+	{ "POST", "/v1/tokens", api_tokens_create, BODY_JSON, RW_ZONE, false },
+	{ "DELETE", "/v1/tokens/{id}", api_tokens_delete, BODY_NONE, RW_ZONE, false },
+	{ "GET", "/v1/healthchecks", api_healthchecks_list, BODY_NONE, RW_NONE, false },
 	{ "POST", "/v1/healthchecks", api_healthchecks_create, BODY_JSON, RW_OWN, false },
-	{ "GET", "/v1/healthchecks/{name}", api_healthchecks_get, BODY_NONE, false, false },
+	{ "GET", "/v1/healthchecks/{name}", api_healthchecks_get, BODY_NONE, RW_NONE, false },
 	{ "PUT", "/v1/healthchecks/{name}", api_healthchecks_put, BODY_JSON, RW_OWN, false },
 	{ "DELETE", "/v1/healthchecks/{name}", api_healthchecks_delete, BODY_NONE, RW_OWN,
 	  false },
-	{ "GET", "/v1/stats", api_stats_get, BODY_NONE, false, false },
-	{ "GET", "/metrics", api_metrics_get, BODY_NONE, false, true },
+	{ "GET", "/v1/stats", api_stats_get, BODY_NONE, RW_NONE, false },
+	{ "GET", "/metrics", api_metrics_get, BODY_NONE, RW_NONE, true },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -743,7 +746,7 @@ static void dispatch(struct api_req *r, struct conn_state *cs)
 		r->txn = NULL;
 		return;
 	}
-	if (!rt->write) {
+	if (rt->write == RW_NONE) {
 		rt->fn(r);
 		store_txn_abort(r->txn);
 		r->txn = NULL;

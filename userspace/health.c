@@ -21,8 +21,6 @@
 
 #define WAKE_ID			UINT64_MAX
 #define EVENTS_MAX		256
-#define INFLIGHT_MIN		64
-#define INFLIGHT_MAX		16384
 #define BUSY_RETRY_MS		100	/* a probe that found every socket taken */
 #define LOOP_WAIT_MAX_MS	60000
 
@@ -67,8 +65,14 @@ struct change {
 	bool	up;
 };
 
+/* lock guards everything below. The checker holds it while it steps probes,
+ * TLS handshakes and certificate checks included: a step never blocks (the
+ * sockets are non-blocking) but may take a millisecond or so of CPU, which
+ * readers (GET, health_slot) then wait. It keeps a probe's spec and buffers
+ * from changing under it; probes do not run unlocked. wlock is taken before
+ * lock, never after it. */
 struct health {
-	pthread_mutex_t		lock;	/* everything below */
+	pthread_mutex_t		lock;
 	pthread_mutex_t		wlock;	/* serialises create, replace, delete */
 	struct store		*st;
 	struct fp_health	*bits;
@@ -94,6 +98,7 @@ struct health {
 	void			*in_use_ctx;
 	health_change_fn	on_change;
 	void			*change_ctx;
+	size_t			account_max;	/* checks per account; 0: no limit */
 };
 
 static uint64_t mono_ms(void)
@@ -514,6 +519,27 @@ static struct check *check_new(const struct health_spec *spec, uint16_t slot)
 	return c;
 }
 
+/* Room for one more check, made before the commit so that inserting after it
+ * cannot fail. */
+static int reserve(struct health *h)
+{
+	size_t cap = h->cap ? 2 * h->cap : 64;
+	struct check **a, **hp;
+
+	if (h->n < h->cap)
+		return 0;
+	a = realloc(h->checks, cap * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	h->checks = a;
+	hp = realloc(h->heap, cap * sizeof(*hp));
+	if (!hp)
+		return -ENOMEM;
+	h->heap = hp;
+	h->cap = cap;
+	return 0;
+}
+
 static int insert(struct health *h, struct check *c)
 {
 	bool found;
@@ -521,20 +547,8 @@ static int insert(struct health *h, struct check *c)
 
 	if (found)
 		return -EEXIST;
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 64;
-		struct check **a = realloc(h->checks, cap * sizeof(*a));
-		struct check **hp;
-
-		if (!a)
-			return -ENOMEM;
-		h->checks = a;
-		hp = realloc(h->heap, cap * sizeof(*hp));
-		if (!hp)
-			return -ENOMEM;
-		h->heap = hp;
-		h->cap = cap;
-	}
+	if (reserve(h))
+		return -ENOMEM;
 	memmove(h->checks + pos + 1, h->checks + pos, (h->n - pos) * sizeof(*h->checks));
 	h->checks[pos] = c;
 	h->n++;
@@ -633,13 +647,15 @@ int health_new(struct health **out, struct store *st, struct fp_health *bitmap)
 	pthread_mutex_init(&h->wlock, NULL);
 	h->st = st;
 	h->bits = bitmap;
+	h->account_max = HEALTH_ACCOUNT_CHECKS_MAX;
 	h->ep = h->wake = -1;
 	if (getrandom(&h->rng, sizeof(h->rng), 0) != sizeof(h->rng) || !h->rng)
 		h->rng = mono_ms() * 0x9e3779b97f4a7c15ULL | 1;
 	/* Half the descriptors at most: the servers and the API need theirs. */
-	h->inflight_max = INFLIGHT_MAX;
+	h->inflight_max = HEALTH_PROBES_MAX;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 2 < h->inflight_max)
-		h->inflight_max = rl.rlim_cur / 2 < INFLIGHT_MIN ? INFLIGHT_MIN : rl.rlim_cur / 2;
+		h->inflight_max = rl.rlim_cur / 2 < HEALTH_PROBES_MIN ? HEALTH_PROBES_MIN
+								    : rl.rlim_cur / 2;
 	/* Every check starts unknown, served as healthy: no bit survives a restart. */
 	for (w = 0; w < FP_HEALTH_WORDS; w++)
 		__atomic_store_n(&bitmap->down[w], 0, __ATOMIC_RELEASE);
@@ -741,6 +757,9 @@ static int persist(struct store_txn *t, const struct health_spec *spec,
 	return err;
 }
 
+/* Every write holds wlock from before its store transaction until the checker's
+ * memory agrees with what it committed, so writes apply in the order they
+ * commit and none finds a check another has freed. */
 static int write_begin(struct health *h, struct store_txn **t)
 {
 	int err = 0;
@@ -754,14 +773,28 @@ static int write_begin(struct health *h, struct store_txn **t)
 	return err;
 }
 
-static int write_end(struct health *h, struct store_txn *t, int err)
+/* Commits (or, after err, aborts) the transaction; wlock stays held. */
+static int write_commit(struct store_txn *t, int err)
 {
 	if (t && !err)
 		err = store_txn_commit(t);
 	else if (t)
 		store_txn_abort(t);
-	pthread_mutex_unlock(&h->wlock);
 	return err;
+}
+
+static void write_end(struct health *h)
+{
+	pthread_mutex_unlock(&h->wlock);
+}
+
+static size_t account_checks(struct health *h, const char *account)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n; i++)
+		n += !strcmp(h->checks[i]->spec.account, account);
+	return n;
 }
 
 int health_create(struct health *h, const struct health_spec *spec)
@@ -778,18 +811,28 @@ int health_create(struct health *h, const struct health_spec *spec)
 	if (err)
 		return err;
 	pthread_mutex_lock(&h->lock);
-	slot = find(h, spec->name) ? -EEXIST : slot_alloc(h);
+	if (find(h, spec->name))
+		slot = -EEXIST;
+	else if (h->account_max && strcmp(spec->account, HEALTH_SHARED_ACCOUNT) &&
+		 account_checks(h, spec->account) >= h->account_max)
+		slot = -EDQUOT;
+	else
+		slot = reserve(h) ?: slot_alloc(h);
 	pthread_mutex_unlock(&h->lock);
-	if (slot < 0)
-		return write_end(h, t, slot);
-	err = t && !store_check_get(t, spec->name, &old, &oldlen) ? -EEXIST : 0;
+	if (slot < 0) {
+		err = write_commit(t, slot);
+		goto out;
+	}
+	/* In the store but not loaded (see load_cb): the name stays taken until
+	 * the operator deletes it. */
+	err = t && !store_check_get(t, spec->name, &old, &oldlen) ? -ESTALE : 0;
 	if (!err)
 		err = persist(t, spec, slot, NULL);
 	if (!err) {
 		c = check_new(spec, slot);
 		err = c ? 0 : -ENOMEM;
 	}
-	err = write_end(h, t, err);
+	err = write_commit(t, err);
 	pthread_mutex_lock(&h->lock);
 	if (!err)
 		err = insert(h, c);
@@ -800,11 +843,14 @@ int health_create(struct health *h, const struct health_spec *spec)
 	pthread_mutex_unlock(&h->lock);
 	if (!err)
 		wake(h);
+out:
+	write_end(h);
 	return err;
 }
 
-int health_replace(struct health *h, const struct health_spec *spec)
+int health_replace(struct health *h, const struct health_spec *spec, const char *account)
 {
+	struct health_spec ns = *spec;
 	struct store_txn *t;
 	struct check *c;
 	int err;
@@ -812,32 +858,49 @@ int health_replace(struct health *h, const struct health_spec *spec)
 	err = write_begin(h, &t);
 	if (err)
 		return err;
+	/* Under wlock no other write can free or change c. */
 	pthread_mutex_lock(&h->lock);
 	c = find(h, spec->name);
+	if (c && (c->deleting || (account && strcmp(c->spec.account, account))))
+		c = NULL;
 	pthread_mutex_unlock(&h->lock);
-	if (!c || c->deleting)
-		return write_end(h, t, -ENOENT);
-	err = write_end(h, t, persist(t, spec, c->slot, NULL));
+	if (!c) {
+		err = write_commit(t, -ENOENT);
+		goto out;
+	}
+	/* A check keeps its account: RRsets of that account may name it. */
+	if (!ns.account[0])
+		memcpy(ns.account, c->spec.account, sizeof(ns.account));
+	else if (strcmp(ns.account, c->spec.account)) {
+		err = write_commit(t, -EPERM);
+		goto out;
+	}
+	err = write_commit(t, persist(t, &ns, c->slot, NULL));
 	if (err)
-		return err;
+		goto out;
 	/* The check starts over: its old results are about another spec. */
 	pthread_mutex_lock(&h->lock);
 	probe_release(h, c);
 	status_set(h, c, ST_UNKNOWN, time(NULL));
-	c->spec = *spec;
+	c->spec = ns;
 	c->ok_run = c->fail_run = 0;
 	c->nhist = c->head = 0;
 	c->probes = c->failures = 0;
 	schedule_first(h, c, mono_ms());
 	pthread_mutex_unlock(&h->lock);
 	wake(h);
-	return 0;
+out:
+	write_end(h);
+	return err;
 }
 
 int health_delete(struct health *h, const char *name, const char *account)
 {
 	struct store_txn *t;
 	struct check *c;
+	const void *old;
+	size_t oldlen;
+	bool loaded;
 	int err;
 
 	err = write_begin(h, &t);
@@ -845,18 +908,30 @@ int health_delete(struct health *h, const char *name, const char *account)
 		return err;
 	pthread_mutex_lock(&h->lock);
 	c = find(h, name);
-	if (c && account && strcmp(c->spec.account, account))
+	loaded = c;
+	if (c && (c->deleting || (account && strcmp(c->spec.account, account))))
 		c = NULL;
+	/* Resolves no more, so no RRset can come to name it before the commit. */
+	if (c)
+		c->deleting = true;
 	pthread_mutex_unlock(&h->lock);
-	if (!c)
-		return write_end(h, t, -ENOENT);
+	if (!c) {
+		/* The operator removes what the store holds but could not be loaded. */
+		if (!account && t && !loaded && !store_check_get(t, name, &old, &oldlen)) {
+			log_info("health: check %s: removing it from the store, where it "
+				 "could not be loaded", name);
+			err = write_commit(t, persist(t, NULL, 0, name));
+		} else {
+			err = write_commit(t, -ENOENT);
+		}
+		goto out;
+	}
 	/* Asked inside the write, so no RRset can come to name it before the commit. */
 	if (h->in_use && h->in_use(name, h->in_use_ctx))
-		return write_end(h, t, -EBUSY);
-	pthread_mutex_lock(&h->lock);
-	c->deleting = true;
-	pthread_mutex_unlock(&h->lock);
-	err = write_end(h, t, persist(t, NULL, 0, name));
+		err = -EBUSY;
+	else
+		err = persist(t, NULL, 0, name);
+	err = write_commit(t, err);
 	pthread_mutex_lock(&h->lock);
 	if (err) {
 		c->deleting = false;
@@ -865,6 +940,8 @@ int health_delete(struct health *h, const char *name, const char *account)
 		free(c);
 	}
 	pthread_mutex_unlock(&h->lock);
+out:
+	write_end(h);
 	return err;
 }
 
@@ -944,6 +1021,20 @@ void health_set_in_use(struct health *h, health_in_use_fn fn, void *ctx)
 	pthread_mutex_lock(&h->wlock);
 	h->in_use = fn;
 	h->in_use_ctx = ctx;
+	pthread_mutex_unlock(&h->wlock);
+}
+
+void health_set_probes_max(struct health *h, size_t n)
+{
+	pthread_mutex_lock(&h->lock);
+	h->inflight_max = n < 1 ? 1 : n > HEALTH_PROBES_MAX ? HEALTH_PROBES_MAX : n;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void health_set_account_max(struct health *h, size_t n)
+{
+	pthread_mutex_lock(&h->wlock);
+	h->account_max = n;
 	pthread_mutex_unlock(&h->wlock);
 }
 

@@ -52,6 +52,12 @@ struct health;
 /* Reads the stored checks and marks their slots in bitmap (which must outlive
  * the checker; the fast path's mmapped map or plain memory). */
 int health_new(struct health **out, struct store *st, struct fp_health *bitmap);
+/* Probes at once: at most HEALTH_PROBES_MAX; by default half the open file
+ * limit (at least HEALTH_PROBES_MIN). The daemon sets its share of its
+ * descriptor budget before health_start. */
+#define HEALTH_PROBES_MIN	64
+#define HEALTH_PROBES_MAX	16384
+void health_set_probes_max(struct health *h, size_t n);
 /* Starts the probing thread. */
 int health_start(struct health *h);
 void health_free(struct health *h);
@@ -61,11 +67,25 @@ void health_free(struct health *h);
 int health_spec_from_json(const json_t *obj, const char *name, struct health_spec *spec,
 			  char *field, size_t fieldlen, char *msg, size_t msglen);
 json_t *health_spec_json(const struct health_spec *spec);
+/* What kind of address spec's target is when only the operator may probe it
+ * ("loopback", "link-local", "unspecified", "multicast", ...; IPv4-mapped forms
+ * too), else NULL. Private ranges are allowed. */
+const char *health_target_refused(const struct health_spec *spec);
 
-/* -EEXIST, -ENOENT, -EBUSY (still used by a record), or -errno from the store. */
+/* Writes are serialised and applied in the order they commit. health_create:
+ * -EEXIST, -ESTALE (the store holds a check of that name that could not be
+ * loaded), -EDQUOT (spec's account has account_max checks), -ENOSPC (no slot).
+ * health_replace: -ENOENT (none, or not account's; account NULL: any), -EPERM
+ * (spec names another account: a check keeps its account; "" keeps it).
+ * health_delete: -ENOENT, -EBUSY (still used by a record); with account NULL it
+ * also removes a stored check that could not be loaded. Or -errno from the store. */
 int health_create(struct health *h, const struct health_spec *spec);
-int health_replace(struct health *h, const struct health_spec *spec);
+int health_replace(struct health *h, const struct health_spec *spec, const char *account);
 int health_delete(struct health *h, const char *name, const char *account);
+
+/* Checks one account may have (HEALTH_SHARED_ACCOUNT's are not counted); 0: any. */
+#define HEALTH_ACCOUNT_CHECKS_MAX	1000
+void health_set_account_max(struct health *h, size_t n);
 
 /* The check with its state and history, as the API returns it; NULL if absent
  * or not account's (account NULL: any). */

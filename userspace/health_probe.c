@@ -83,7 +83,8 @@ static void host_header(const struct health_spec *s, char *out, size_t cap)
 	uint16_t port, dflt = s->type == HEALTH_HTTPS ? 443 : 80;
 
 	if (s->host[0]) {
-		snprintf(out, cap, "%s", s->host);
+		/* An IPv6 literal is bracketed (RFC 9110 §7.2, RFC 3986 §3.2.2). */
+		snprintf(out, cap, strchr(s->host, ':') ? "[%s]" : "%s", s->host);
 		return;
 	}
 	if (s->addr.ss_family == AF_INET6) {
@@ -110,9 +111,16 @@ static void host_header(const struct health_spec *s, char *out, size_t cap)
 static int tls_setup(struct health_probe *p, SSL_CTX *tls)
 {
 	const struct health_spec *s = p->spec;
+	char name[HEALTH_HOST_MAX + 1];
 	uint8_t ip[16];
 	int iplen;
 	bool host_is_ip = s->host[0] && is_ip_literal(s->host, ip, &iplen);
+	size_t n = strlen(s->host);
+
+	/* "www.example.com." is the same name, but neither SNI (RFC 6066 §3) nor
+	 * a certificate spells it with the dot. */
+	snprintf(name, sizeof(name), "%.*s", (int)(n && s->host[n - 1] == '.' ? n - 1 : n),
+		 s->host);
 
 	if (!tls)
 		return done(p, false, "tls: no TLS context");
@@ -120,15 +128,15 @@ static int tls_setup(struct health_probe *p, SSL_CTX *tls)
 	if (!p->ssl || SSL_set_fd(p->ssl, p->fd) != 1)
 		return done(p, false, "tls: out of memory");
 	/* SNI carries names only (RFC 6066 §3). */
-	if (s->host[0] && !host_is_ip)
-		SSL_set_tlsext_host_name(p->ssl, s->host);
+	if (name[0] && !host_is_ip)
+		SSL_set_tlsext_host_name(p->ssl, name);
 	if (!s->verify) {
 		SSL_set_verify(p->ssl, SSL_VERIFY_NONE, NULL);
 	} else {
 		SSL_set_verify(p->ssl, SSL_VERIFY_PEER, NULL);
-		if (s->host[0] && !host_is_ip) {
+		if (name[0] && !host_is_ip) {
 			SSL_set_hostflags(p->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-			SSL_set1_host(p->ssl, s->host);
+			SSL_set1_host(p->ssl, name);
 		} else {
 			/* No name: the certificate must be for the address itself. */
 			if (!host_is_ip) {
@@ -183,38 +191,112 @@ static bool status_expected(const struct health_spec *s, int status)
 	return false;
 }
 
+/* "HTTP/1.x SP 3DIGIT" ended by SP, CR or LF (RFC 9112 §4): the status, or -1. */
+static int status_line(const char *b, size_t linelen)
+{
+	if (linelen < 12 || strncmp(b, "HTTP/1.", 7) || b[7] < '0' || b[7] > '9' ||
+	    b[8] != ' ' || b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' ||
+	    b[11] < '0' || b[11] > '9' || (b[12] != ' ' && b[12] != '\r' && b[12] != '\n'))
+		return -1;
+	return (b[9] - '0') * 100 + (b[10] - '0') * 10 + b[11] - '0';
+}
+
+/* Past the empty line that ends the header section ("\r\n" or a bare "\n"),
+ * or NULL when it has not come yet. */
+static char *headers_end(char *b, size_t len)
+{
+	char *end = b + len, *nl;
+
+	while ((nl = memchr(b, '\n', end - b))) {
+		if (nl == b || (nl == b + 1 && b[0] == '\r'))
+			return nl + 1;
+		b = nl + 1;
+	}
+	return NULL;
+}
+
+/* The Content-Length between hdr and hdr_end, or -1 without one (or a bad one). */
+static long long content_length(const char *hdr, const char *hdr_end)
+{
+	static const char name[] = "content-length:";
+	const char *nl, *v;
+	char *e;
+	long long n;
+
+	for (; hdr < hdr_end; hdr = nl + 1) {
+		nl = memchr(hdr, '\n', hdr_end - hdr);
+		if (!nl)
+			break;
+		if (nl - hdr < (long)sizeof(name) - 1 || strncasecmp(hdr, name, sizeof(name) - 1))
+			continue;
+		for (v = hdr + sizeof(name) - 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (*v < '0' || *v > '9')
+			return -1;
+		errno = 0;
+		n = strtoll(v, &e, 10);
+		if (errno)
+			return -1;
+		while (*e == ' ' || *e == '\t' || *e == '\r')
+			e++;
+		return e == nl ? n : -1;
+	}
+	return -1;
+}
+
 /* The verdict from what was read: eof says the server finished (or the buffer
- * is full); without a body to find, the status line is enough. */
+ * is full); without a body to find, the status line is enough. Interim (1xx)
+ * responses are dropped from the buffer as they complete. */
 static int judge(struct health_probe *p, bool eof)
 {
 	const struct health_spec *s = p->spec;
 	char *eol, *hdr_end;
+	long long clen;
+	size_t have;
 	int status;
 
-	p->buf[p->len] = 0;
-	eol = memchr(p->buf, '\n', p->len);
-	if (!eol) {
-		if (!eof)
-			return 0;
-		return done(p, false, p->len ? "malformed status line" : "no response");
+	for (;;) {
+		p->buf[p->len] = 0;
+		eol = memchr(p->buf, '\n', p->len);
+		if (!eol) {
+			if (!eof)
+				return 0;
+			return done(p, false, p->len ? "malformed status line" : "no response");
+		}
+		status = status_line(p->buf, eol - p->buf);
+		if (status < 0)
+			return done(p, false, "malformed status line");
+		/* RFC 9110 §15.2: a final response follows each interim one. */
+		if (status >= 200 || status == 101)
+			break;
+		hdr_end = headers_end(eol + 1, p->buf + p->len - eol - 1);
+		if (!hdr_end) {
+			if (!eof)
+				return 0;
+			return done(p, false, "interim response %d cut short", status);
+		}
+		p->len -= hdr_end - p->buf;
+		memmove(p->buf, hdr_end, p->len);
 	}
-	if (p->len < 12 || strncmp(p->buf, "HTTP/1.", 7) || p->buf[8] != ' ' ||
-	    sscanf(p->buf + 9, "%3d", &status) != 1 || status < 100 || status > 599)
-		return done(p, false, "malformed status line");
 	p->status = status;
 	if (!status_expected(s, status))
 		return done(p, false, "status %d", status);
 	if (!s->body[0])
 		return done(p, true, NULL);
-	if (!eof)
-		return 0;
-	hdr_end = memmem(p->buf, p->len, "\r\n\r\n", 4);
+	hdr_end = headers_end(eol + 1, p->buf + p->len - eol - 1);
 	if (!hdr_end)
-		return done(p, false, "headers too long or cut short");
-	hdr_end += 4;
-	if (!memmem(hdr_end, p->buf + p->len - hdr_end, s->body, strlen(s->body)))
+		return eof ? done(p, false, "headers too long or cut short") : 0;
+	/* Found is found, even before the end: a server that keeps the connection
+	 * open does not make the check time out. */
+	have = p->buf + p->len - hdr_end;
+	clen = content_length(eol + 1, hdr_end);
+	if (clen >= 0 && (size_t)clen < have)
+		have = clen;
+	if (memmem(hdr_end, have, s->body, strlen(s->body)))
+		return done(p, true, NULL);
+	if (eof || (clen >= 0 && have >= (size_t)clen))
 		return done(p, false, "body: \"%.40s\" not found", s->body);
-	return done(p, true, NULL);
+	return 0;
 }
 
 static const char *tls_reason(struct health_probe *p, int ret)

@@ -11,6 +11,7 @@
 #include "health.h"
 
 #define INTERVAL_MAX_S	86400
+#define HOST_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
 
 static const char *const type_names[] = { [HEALTH_TCP] = "tcp", [HEALTH_HTTP] = "http",
 					  [HEALTH_HTTPS] = "https" };
@@ -101,6 +102,47 @@ static bool target_parse(const char *s, struct sockaddr_storage *ss, socklen_t *
 	return true;
 }
 
+/* Addresses that reach the server itself or its link, and IPv4's special
+ * ones: the kind of target (a, 4 bytes in network order). */
+static const char *v4_refused(const uint8_t *a)
+{
+	if (a[0] == 127)
+		return "loopback";
+	if (a[0] == 0)
+		return "unspecified";
+	if (a[0] == 169 && a[1] == 254)
+		return "link-local";
+	if (a[0] >= 224 && a[0] <= 239)
+		return "multicast";
+	if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+		return "broadcast";
+	return NULL;
+}
+
+const char *health_target_refused(const struct health_spec *spec)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[12];
+	const uint8_t *a;
+
+	if (spec->addr.ss_family == AF_INET)
+		return v4_refused((const uint8_t *)
+				  &((const struct sockaddr_in *)&spec->addr)->sin_addr);
+	a = ((const struct sockaddr_in6 *)&spec->addr)->sin6_addr.s6_addr;
+	/* ::/96 holds :: and ::1 and the old IPv4-compatible forms; ::ffff:0:0/96
+	 * reaches IPv4 addresses through a v6 socket. */
+	if (!memcmp(a, zero, 12))
+		return a[12] | a[13] | a[14] ? "IPv4-compatible" :
+		       a[15] == 1 ? "loopback" : a[15] ? "IPv4-compatible" : "unspecified";
+	if (!memcmp(a, mapped, 12))
+		return v4_refused(a + 12);
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return "link-local";
+	if (a[0] == 0xff)
+		return "multicast";
+	return NULL;
+}
+
 static void target_text(const struct health_spec *s, char *out, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -116,6 +158,30 @@ static void target_text(const struct health_spec *s, char *out, size_t cap)
 		inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
 		snprintf(out, cap, "%s:%u", a, ntohs(sa->sin_port));
 	}
+}
+
+/* A name of labels of 1-63 letters, digits, '-' and '_', with one trailing dot
+ * at most; or an IPv4 or (unbracketed) IPv6 literal. Never a port: the target
+ * has it. */
+static bool host_valid(const char *s)
+{
+	struct in6_addr a6;
+	size_t n = strlen(s), label = 0;
+
+	if (!n || n > HEALTH_HOST_MAX)
+		return false;
+	if (strchr(s, ':'))
+		return inet_pton(AF_INET6, s, &a6) == 1;
+	for (; *s; s++) {
+		if (*s == '.') {
+			if (!label)
+				return false;
+			label = 0;
+		} else if (!strchr(HOST_CHARS, *s) || ++label > 63) {
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Printable ASCII without spaces: what may go into a request line or header. */
@@ -266,11 +332,9 @@ int health_spec_from_json(const json_t *obj, const char *name, struct health_spe
 
 	if (opt_string(obj, "host", &e, &s))
 		return -EINVAL;
-	if (s && (!*s || strlen(s) > HEALTH_HOST_MAX ||
-		  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:")
-		  != strlen(s)))
-		return bad(&e, "host", "a host name or address, up to %d characters",
-			   HEALTH_HOST_MAX);
+	if (s && !host_valid(s))
+		return bad(&e, "host", "a host name (one trailing dot at most) or an IP address, "
+			   "without a port, up to %d characters", HEALTH_HOST_MAX);
 	if (s)
 		snprintf(spec->host, sizeof(spec->host), "%s", s);
 

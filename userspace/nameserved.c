@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <urcu.h>
 
@@ -68,6 +69,7 @@ struct daemon {
 	struct fp_health	*health_bits;
 	bool			health_bits_owned;
 	struct health		*health;
+	size_t			probes_max;	/* health probes at once, from fd_budget */
 };
 
 static void usage(FILE *f)
@@ -555,6 +557,40 @@ static void health_changed(const char *name, bool up, void *ctx)
 }
 
 /* The store's zones, then --zone files not stored yet, imported once. */
+/* Descriptors besides connections and probes (sockets, epoll, BPF objects, zone
+ * files on reload), and the API's connections (api.c's limit). */
+#define FD_RESERVE	256
+#define FD_API		512
+
+/* One descriptor budget for the whole daemon, settled before any component
+ * sizes itself: TCP connections, API connections, health probes and a reserve.
+ * The soft limit is raised once, as far as the hard one allows; when that is
+ * not enough, probes get half of what TCP and probes would share (server_tcp
+ * then fits its connections into the limit as well). */
+static void fd_budget(struct daemon *d)
+{
+	rlim_t fixed = FD_RESERVE + FD_API;
+	rlim_t want = fixed + SERVER_TCP_MAX_CONNS + HEALTH_PROBES_MAX, avail;
+	struct rlimit rl;
+
+	d->probes_max = HEALTH_PROBES_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want
+										  : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			log_warn(PROG ": cannot raise the open file limit: %s", strerror(errno));
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return;
+	avail = rl.rlim_cur > fixed ? rl.rlim_cur - fixed : 0;
+	d->probes_max = avail / 2 > HEALTH_PROBES_MIN ? avail / 2 : HEALTH_PROBES_MIN;
+	log_warn(PROG ": open file limit %llu: at most %zu health probes at once",
+		 (unsigned long long)rl.rlim_cur, d->probes_max);
+}
+
 static int open_store(struct daemon *d)
 {
 	char err[1024];
@@ -569,6 +605,7 @@ static int open_store(struct daemon *d)
 	ret = health_new(&d->health, d->store, d->health_bits);
 	if (ret)
 		return ret;
+	health_set_probes_max(d->health, d->probes_max);
 	d->zcfg.slot = health_slot;
 	d->zcfg.slot_ctx = d->health;
 	ret = zone_admin_new(&d->za, d->store, d->zs, &d->zcfg);
@@ -642,6 +679,7 @@ int main(int argc, char **argv)
 	int sig, ret = 1;
 
 	parse_args(&d, argc, argv);
+	fd_budget(&d);
 	/* Workers inherit this mask, so signals reach only sigwait below. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
