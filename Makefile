@@ -151,7 +151,9 @@ demo: all
 vm-test: all
 	$(Q)vm/run --kernel 6.1 -- env NAMESERVE_GEO_DIR=$(NAMESERVE_GEO_DIR) $(CURDIR)/selftests/run_vm.sh
 
+# The demo too: it is the README's first command.
 test: all unit-test selftest
+	$(Q)$(MAKE) --no-print-directory demo
 	$(Q)$(MAKE) --no-print-directory asan-selftest
 	$(Q)if [ -f "$$($(CLANG) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a)" ]; then \
 		$(MAKE) --no-print-directory fuzz-smoke; \

@@ -159,7 +159,7 @@ start_daemon() {
 	# after wait_ready has read the previous daemon's "ready".
 	: >"$DAEMON_LOG"
 	# shellcheck disable=SC2086 # DAEMON_PREFIX is words on purpose
-	nsenter --net="/run/netns/$NS_SRV" $DAEMON_PREFIX "$NAMESERVED" \
+	nsenter --net="/run/netns/$NS_SRV" ${DAEMON_PREFIX:-} "$NAMESERVED" \
 		--zone "${ZONE:-$DEMO_ZONE}" --instance "$INSTANCE" "$@" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	DAEMON_PIDS+=("$DAEMON_PID")
