@@ -512,6 +512,32 @@ int api_operand_path(int argc, char **argv, const char *fmt, char **path)
 	return NSCTL_EXIT_OK;
 }
 
+int api_get_cmd(int argc, char **argv, const char *fmt, int (*print)(const json_t *))
+{
+	char *path;
+	int ret;
+
+	ret = api_operand_path(argc, argv, fmt, &path);
+	if (ret || !path)
+		return ret;
+	ret = api_show("GET", path, NULL, print);
+	free(path);
+	return ret;
+}
+
+int api_delete_cmd(int argc, char **argv, const char *fmt, const char *what)
+{
+	char *path;
+	int ret;
+
+	ret = api_operand_path(argc, argv, fmt, &path);
+	if (ret || !path)
+		return ret;
+	ret = api_delete(path, "%s %s deleted", what, argv[optind]);
+	free(path);
+	return ret;
+}
+
 int api_delete(const char *path, const char *fmt, ...)
 {
 	struct api_reply r;

@@ -71,6 +71,13 @@ int api_show_list(const char *path, const char *key, int (*print)(const json_t *
  * /v1/COLLECTION (only ACCOUNT's), printed as api_output does. Returns the exit code. */
 int api_list_cmd(int argc, char **argv, const char *collection, int (*print)(const json_t *));
 
+/* The whole of `nsctl GROUP get NAME` and `nsctl GROUP delete NAME`, commands
+ * with one operand and no options of their own: GET fmt with the operand (as
+ * api_path puts it in) and print it with print; DELETE it and say "WHAT NAME
+ * deleted". Return the exit code. */
+int api_get_cmd(int argc, char **argv, const char *fmt, int (*print)(const json_t *));
+int api_delete_cmd(int argc, char **argv, const char *fmt, const char *what);
+
 /* The command line of a command with one operand and no options of its own
  * (ZONE, ID): *path from fmt and the operand as api_path makes it. Returns
  * NSCTL_EXIT_OK (*path NULL after --help) or the exit code. */

@@ -524,28 +524,12 @@ static int healthcheck_list(int argc, char **argv)
 
 static int healthcheck_get(int argc, char **argv)
 {
-	char *path;
-	int ret;
-
-	ret = api_operand_path(argc, argv, "/v1/healthchecks/%s", &path);
-	if (ret || !path)
-		return ret;
-	ret = api_show("GET", path, NULL, healthcheck_print_one);
-	free(path);
-	return ret;
+	return api_get_cmd(argc, argv, "/v1/healthchecks/%s", healthcheck_print_one);
 }
 
 static int healthcheck_delete(int argc, char **argv)
 {
-	char *path;
-	int ret;
-
-	ret = api_operand_path(argc, argv, "/v1/healthchecks/%s", &path);
-	if (ret || !path)
-		return ret;
-	ret = api_delete(path, "healthcheck %s deleted", argv[optind]);
-	free(path);
-	return ret;
+	return api_delete_cmd(argc, argv, "/v1/healthchecks/%s", "healthcheck");
 }
 
 #define HEALTHCHECK_WRITE_ARGS \

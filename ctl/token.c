@@ -116,15 +116,7 @@ out:
 
 static int token_delete(int argc, char **argv)
 {
-	char *path;
-	int ret;
-
-	ret = api_operand_path(argc, argv, "/v1/tokens/%s", &path);
-	if (ret || !path)
-		return ret;
-	ret = api_delete(path, "token %s deleted", argv[optind]);
-	free(path);
-	return ret;
+	return api_delete_cmd(argc, argv, "/v1/tokens/%s", "token");
 }
 
 static const struct cli_cmd token_cmds[] = {

@@ -166,28 +166,12 @@ out:
 
 static int zone_get(int argc, char **argv)
 {
-	char *path;
-	int ret;
-
-	ret = api_operand_path(argc, argv, "/v1/zones/%s", &path);
-	if (ret || !path)
-		return ret;
-	ret = api_show("GET", path, NULL, zone_print_one);
-	free(path);
-	return ret;
+	return api_get_cmd(argc, argv, "/v1/zones/%s", zone_print_one);
 }
 
 static int zone_delete(int argc, char **argv)
 {
-	char *path;
-	int ret;
-
-	ret = api_operand_path(argc, argv, "/v1/zones/%s", &path);
-	if (ret || !path)
-		return ret;
-	ret = api_delete(path, "zone %s deleted", argv[optind]);
-	free(path);
-	return ret;
+	return api_delete_cmd(argc, argv, "/v1/zones/%s", "zone");
 }
 
 /* Writes the export to FILE, or stdout. */
