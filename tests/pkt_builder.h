@@ -271,6 +271,54 @@ static inline size_t pb_rr(uint8_t *out, uint16_t type, uint32_t ttl, const void
 }
 
 /*
+ * The reply the engine sends to the query (qf, qd) with the answer records
+ * rrs (len bytes, ancount of them): addresses and ports swapped, QR and AA
+ * set, RD and CD echoed, the question echoed, our OPT when the query had one.
+ * Built from the query's fields alone, so it checks the XDP program's bytes.
+ */
+static inline size_t pb_reply_build(uint8_t *out, const struct pb_frame *qf,
+				    const struct pb_dns *qd, const void *rrs, size_t len,
+				    uint16_t ancount)
+{
+	static const uint8_t opt[11] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
+	uint8_t msg[PB_FRAME_MAX];
+	struct pb_frame f = *qf;
+	size_t n = 12, alen = qf->family == 6 ? 16 : 4;
+
+	pb_put16(msg, qd->id);
+	pb_put16(msg + 2, 0x8400 | (qd->flags & 0x0110));
+	pb_put16(msg + 4, 1);
+	pb_put16(msg + 6, ancount);
+	pb_put16(msg + 8, 0);
+	pb_put16(msg + 10, qd->edns ? 1 : 0);
+	memcpy(msg + n, qd->qname, qd->qname_len);
+	n += qd->qname_len;
+	pb_put16(msg + n, qd->qtype);
+	pb_put16(msg + n + 2, qd->qclass);
+	n += 4;
+	memcpy(msg + n, rrs, len);
+	n += len;
+	if (qd->edns) {
+		memcpy(msg + n, opt, sizeof(opt));
+		if (qd->edns_do)
+			msg[n + 7] = 0x80;
+		n += sizeof(opt);
+	}
+	memcpy(f.dst_mac, qf->src_mac, 6);
+	memcpy(f.src_mac, qf->dst_mac, 6);
+	memcpy(f.saddr, qf->daddr, alen);
+	memcpy(f.daddr, qf->saddr, alen);
+	f.sport = qf->dport;
+	f.dport = qf->sport;
+	f.ttl = 64;
+	f.udp_csum_zero = false;
+	f.udp_len_delta = 0;
+	f.ip_len_delta = 0;
+	f.trailer_len = 0;
+	return pb_build(out, PB_FRAME_MAX, &f, msg, n);
+}
+
+/*
  * Checks a frame's IPv4 header checksum and its UDP checksum from scratch.
  * Returns 0 if both verify, -1 otherwise (or if the frame is not IP/UDP).
  */

@@ -328,45 +328,9 @@ static void t_defaults(const struct tcase *c, struct pb_frame *f, struct pb_dns 
 static size_t t_expected(const struct pb_frame *qf, const struct pb_dns *qd, uint8_t *out)
 {
 	const struct t_entry *e = t_find(qd->qname, qd->qname_len, qd->qtype);
-	uint8_t msg[PB_FRAME_MAX];
-	struct pb_frame f = *qf;
-	size_t n = 12, alen = qf->family == 6 ? 16 : 4;
 
 	assert_non_null(e);
-	pb_put16(msg, qd->id);
-	pb_put16(msg + 2, 0x8400 | (qd->flags & 0x0110));
-	pb_put16(msg + 4, 1);
-	pb_put16(msg + 6, e->ancount);
-	pb_put16(msg + 8, 0);
-	pb_put16(msg + 10, qd->edns ? 1 : 0);
-	memcpy(msg + n, qd->qname, qd->qname_len);
-	n += qd->qname_len;
-	pb_put16(msg + n, qd->qtype);
-	pb_put16(msg + n + 2, qd->qclass);
-	n += 4;
-	memcpy(msg + n, e->rrs, e->len);
-	n += e->len;
-	if (qd->edns) {
-		static const uint8_t opt[11] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
-
-		memcpy(msg + n, opt, sizeof(opt));
-		if (qd->edns_do)
-			msg[n + 7] = 0x80;
-		n += sizeof(opt);
-	}
-
-	memcpy(f.dst_mac, qf->src_mac, 6);
-	memcpy(f.src_mac, qf->dst_mac, 6);
-	memcpy(f.saddr, qf->daddr, alen);
-	memcpy(f.daddr, qf->saddr, alen);
-	f.sport = qf->dport;
-	f.dport = qf->sport;
-	f.ttl = 64;
-	f.udp_csum_zero = false;
-	f.udp_len_delta = 0;
-	f.ip_len_delta = 0;
-	f.trailer_len = 0;
-	return pb_build(out, PB_FRAME_MAX, &f, msg, n);
+	return pb_reply_build(out, qf, qd, e->rrs, e->len, e->ancount);
 }
 
 static void t_dump(const char *what, const uint8_t *p, size_t len)

@@ -247,45 +247,6 @@ static size_t t_frame(const struct t_set *s, const struct t_query *tq, struct pb
 	return pb_build(out, PB_FRAME_MAX, f, msg, pb_dns_build(msg, d));
 }
 
-/* The reply the engine would send with these records, from the query's fields. */
-static size_t t_expected(const struct pb_frame *qf, const struct pb_dns *qd, const uint8_t *rrs,
-			 size_t len, uint16_t ancount, uint8_t *out)
-{
-	uint8_t msg[PB_FRAME_MAX];
-	struct pb_frame f = *qf;
-	size_t n = 12, alen = qf->family == 6 ? 16 : 4;
-
-	pb_put16(msg, qd->id);
-	pb_put16(msg + 2, 0x8400 | (qd->flags & 0x0110));
-	pb_put16(msg + 4, 1);
-	pb_put16(msg + 6, ancount);
-	pb_put16(msg + 8, 0);
-	pb_put16(msg + 10, qd->edns ? 1 : 0);
-	memcpy(msg + n, qd->qname, qd->qname_len);
-	n += qd->qname_len;
-	pb_put16(msg + n, qd->qtype);
-	pb_put16(msg + n + 2, qd->qclass);
-	n += 4;
-	memcpy(msg + n, rrs, len);
-	n += len;
-	if (qd->edns) {
-		static const uint8_t opt[11] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
-
-		memcpy(msg + n, opt, sizeof(opt));
-		if (qd->edns_do)
-			msg[n + 7] = 0x80;
-		n += sizeof(opt);
-	}
-	memcpy(f.dst_mac, qf->src_mac, 6);
-	memcpy(f.src_mac, qf->dst_mac, 6);
-	memcpy(f.saddr, qf->daddr, alen);
-	memcpy(f.daddr, qf->saddr, alen);
-	f.sport = qf->dport;
-	f.dport = qf->sport;
-	f.ttl = 64;
-	return pb_build(out, PB_FRAME_MAX, &f, msg, n);
-}
-
 static void t_dump(const char *what, const uint8_t *p, size_t len)
 {
 	size_t i;
@@ -368,7 +329,7 @@ static int t_answer(const struct t_set *s, const struct t_query *tq, uint8_t *or
 		memcpy(rrs + j * s->rr_len, s->rrs[i], s->rr_len);
 	}
 
-	elen = t_expected(&f, &d, rrs, n * s->rr_len, n, exp);
+	elen = pb_reply_build(exp, &f, &d, rrs, n * s->rr_len, n);
 	if (out_len != elen || memcmp(out, exp, elen)) {
 		t_dump("query", in, len);
 		t_dump("reply", out, out_len);
