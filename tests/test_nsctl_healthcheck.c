@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "healthcheck.h"
 #include "nsctl.h"
+#include "cli_capture.h"
 #include "http_fixture.h"
 
 #define REPLY(status, body) \
@@ -53,29 +54,6 @@ static int reset(void **state)
 	api_fini();
 	memset(&cli, 0, sizeof(cli));
 	return 0;
-}
-
-/* Runs `nsctl healthcheck ARGS...` (NULL-terminated) with stdout into out. */
-static int run(char *out, size_t cap, char **argv)
-{
-	FILE *f = tmpfile();
-	int saved = dup(STDOUT_FILENO), ret, argc = 0;
-	size_t n;
-
-	while (argv[argc])
-		argc++;
-	assert_non_null(f);
-	fflush(stdout);
-	assert_true(dup2(fileno(f), STDOUT_FILENO) >= 0);
-	ret = healthcheck_cmd(argc, argv);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	rewind(f);
-	n = fread(out, 1, cap - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	return ret;
 }
 
 static const char *req_body(const char *req)
@@ -251,15 +229,15 @@ static void test_create_set(void **state)
 	assert_int_equal(http_fixture_start(&fx), 0);
 	cli.server = fx.url;
 	cli.token = "t";
-	assert_int_equal(run(out, sizeof(out), create), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, create), NSCTL_EXIT_OK);
 	assert_string_equal(out, "healthcheck new1 created: https 198.18.0.3:443 every 30s\n");
 	/* --timeout here is the check's, not the request's. */
-	assert_int_equal(run(out, sizeof(out), set), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, set), NSCTL_EXIT_OK);
 	assert_int_equal(cli.timeout_s, 0);
 	assert_string_equal(out, "healthcheck web1 replaced: http 198.18.0.2:80 every 30s\n");
-	assert_int_equal(run(out, sizeof(out), again), NSCTL_EXIT_FAIL);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, again), NSCTL_EXIT_FAIL);
 	assert_string_equal(out, "");
-	assert_int_equal(run(out, sizeof(out), json), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, json), NSCTL_EXIT_OK);
 	j = json_loads(out, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "state"),
@@ -301,7 +279,7 @@ static void test_list_get_delete(void **state)
 	assert_int_equal(http_fixture_start(&fx), 0);
 	cli.server = fx.url;
 	cli.token = "t";
-	assert_int_equal(run(out, sizeof(out), list), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, list), NSCTL_EXIT_OK);
 	assert_string_equal(out,
 		"NAME  TYPE   TARGET              INTERVAL  STATUS   SINCE                 LAST\n"
 		"web1  http   198.18.0.2:80            30s  up       2023-11-14T22:13:20Z  "
@@ -309,7 +287,7 @@ static void test_list_get_delete(void **state)
 		"db1   tcp    [2001:db8::2]:5432     10.5s  down     2023-11-14T22:15:00Z  "
 		"fail 1ms: connection refused\n"
 		"new1  https  198.18.0.3:443           30s  unknown  -                     -\n");
-	assert_int_equal(run(out, sizeof(out), get), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, get), NSCTL_EXIT_OK);
 	assert_string_equal(out,
 		"name      web1\n"
 		"type      http\n"
@@ -333,8 +311,8 @@ static void test_list_get_delete(void **state)
 		"2023-11-14T22:18:50Z  ok 200 3ms\n"
 		"2023-11-14T22:18:20Z  fail 5000ms: timeout\n");
 	/* In use: the API's 409 as it wrote it, exit 1. */
-	assert_int_equal(run(out, sizeof(out), del), NSCTL_EXIT_FAIL);
-	assert_int_equal(run(out, sizeof(out), del), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, del), NSCTL_EXIT_FAIL);
+	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, del), NSCTL_EXIT_OK);
 	assert_string_equal(out, "healthcheck web 1 deleted\n");
 	http_fixture_stop(&fx);
 	assert_request(fx.requests[0], "GET /v1/healthchecks?account=acme");
@@ -365,7 +343,7 @@ static void test_usage_sends_nothing(void **state)
 	cli.server = url;
 	cli.token = "t";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (run(out, sizeof(out), cases[i]) != NSCTL_EXIT_USAGE)
+		if (cli_capture(out, sizeof(out), healthcheck_cmd, cases[i]) != NSCTL_EXIT_USAGE)
 			fail_msg("case %zu: not a usage error", i);
 		assert_string_equal(out, "");
 	}
@@ -373,7 +351,7 @@ static void test_usage_sends_nothing(void **state)
 	{
 		char *get[] = { "healthcheck", "get", "web1", NULL };
 
-		assert_int_equal(run(out, sizeof(out), get), NSCTL_EXIT_CONNECT);
+		assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, get), NSCTL_EXIT_CONNECT);
 	}
 }
 

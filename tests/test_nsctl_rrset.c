@@ -19,6 +19,7 @@
 #include "nsctl.h"
 #include "rrset.h"
 #include "steering.h"
+#include "cli_capture.h"
 #include "http_fixture.h"
 
 static void assert_json(json_t *v, const char *want)
@@ -288,29 +289,6 @@ static void test_policy_summary(void **state)
 	"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: \"7\"\r\n" \
 	"Connection: close\r\n\r\n" body
 
-/* Runs `nsctl rrset ARGS...` with stdout into out; returns the exit code. */
-static int run_rrset(char *out, size_t cap, char **argv)
-{
-	FILE *f = tmpfile();
-	int saved = dup(STDOUT_FILENO), ret, argc = 0;
-	size_t n;
-
-	while (argv[argc])
-		argc++;
-	assert_non_null(f);
-	fflush(stdout);
-	assert_true(dup2(fileno(f), STDOUT_FILENO) >= 0);
-	ret = rrset_cmd(argc, argv);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	rewind(f);
-	n = fread(out, 1, cap - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	return ret;
-}
-
 static int reset(void **state)
 {
 	(void)state;
@@ -362,23 +340,23 @@ static void test_set_sends_policy(void **state)
 	assert_int_equal(http_fixture_start(&fx), 0);
 	cli.server = fx.url;
 	cli.token = "t";
-	assert_int_equal(run_rrset(out, sizeof(out), set), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, set), NSCTL_EXIT_OK);
 	assert_string_equal(out, "www.example.com. A set: 2 records, ttl 60, policy: "
 			    "weights 70,30; checks c1,-\nzone example.com: serial 7\n");
-	assert_int_equal(run_rrset(out, sizeof(out), get), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, get), NSCTL_EXIT_OK);
 	assert_string_equal(out,
 			    "NAME              TTL  TYPE  DATA       POLICY\n"
 			    "www.example.com.   60  A     192.0.2.1  weights 70,30; checks c1,-\n"
 			    "www.example.com.   60  A     192.0.2.2  weights 70,30; checks c1,-\n");
 	/* The list's summary is short; a plain RRset shows no policy. */
-	assert_int_equal(run_rrset(out, sizeof(out), list), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, list), NSCTL_EXIT_OK);
 	assert_string_equal(out,
 			    "NAME              TTL  TYPE  DATA       POLICY\n"
 			    "www.example.com.   60  A     192.0.2.1  geo 1 rule + default\n"
 			    "www.example.com.   60  A     192.0.2.2  geo 1 rule + default\n"
 			    "mx.example.com.    60  A     192.0.2.9  -\n");
 	/* The daemon's refusal, naming the field, is an API error: exit 1. */
-	assert_int_equal(run_rrset(out, sizeof(out), bad), NSCTL_EXIT_FAIL);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, bad), NSCTL_EXIT_FAIL);
 	http_fixture_stop(&fx);
 	assert_int_equal(fx.nrequests, 4);
 	assert_true(!strncmp(fx.requests[0], "PUT /v1/zones/example.com/rrsets/www/A HTTP/1.1",
@@ -408,11 +386,11 @@ static void test_set_usage_sends_nothing(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", http_fixture_dead_port());
 	cli.server = url;
 	cli.token = "t";
-	assert_int_equal(run_rrset(out, sizeof(out), mismatch), NSCTL_EXIT_USAGE);
-	assert_int_equal(run_rrset(out, sizeof(out), not_a), NSCTL_EXIT_USAGE);
-	assert_int_equal(run_rrset(out, sizeof(out), twice), NSCTL_EXIT_USAGE);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, mismatch), NSCTL_EXIT_USAGE);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, not_a), NSCTL_EXIT_USAGE);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, twice), NSCTL_EXIT_USAGE);
 	/* Steering is set with the RRset, not added record by record. */
-	assert_int_equal(run_rrset(out, sizeof(out), add), NSCTL_EXIT_USAGE);
+	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, add), NSCTL_EXIT_USAGE);
 	assert_string_equal(out, "");
 }
 

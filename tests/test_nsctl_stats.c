@@ -17,6 +17,7 @@
 #include "nsctl.h"
 #include "stats.h"
 #include "stats_api.h"
+#include "cli_capture.h"
 #include "http_fixture.h"
 
 #define STATS_BODY \
@@ -83,24 +84,6 @@ static void test_table(void **state)
 	json_decref(arr);
 }
 
-/* Runs `nsctl stats ARGS...` with stdout into out; returns the exit code. */
-static int run_stats(char *out, size_t cap, int argc, char **argv)
-{
-	FILE *f = tmpfile();
-	int saved = dup(STDOUT_FILENO), ret;
-
-	assert_non_null(f);
-	fflush(stdout);
-	assert_true(dup2(fileno(f), STDOUT_FILENO) >= 0);
-	ret = stats_cmd(argc, argv);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	printed(f, out, cap);
-	fclose(f);
-	return ret;
-}
-
 static void test_api_request(void **state)
 {
 	struct http_fixture fx = {
@@ -126,13 +109,13 @@ static void test_api_request(void **state)
 	assert_int_equal(http_fixture_start(&fx), 0);
 	snprintf(server, sizeof(server), "%s", fx.url);
 	/* The global options go after the command too. */
-	assert_int_equal(run_stats(out, sizeof(out), 6, table), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), stats_cmd, table), NSCTL_EXIT_OK);
 	assert_string_equal(out, stats_table);
-	assert_int_equal(run_stats(out, sizeof(out), 3, json), NSCTL_EXIT_OK);
+	assert_int_equal(cli_capture(out, sizeof(out), stats_cmd, json), NSCTL_EXIT_OK);
 	assert_string_equal(out, "{\n  \"zones\": 2\n}\n");
-	assert_int_equal(run_stats(out, sizeof(out), 2, plain), NSCTL_EXIT_FAIL);
+	assert_int_equal(cli_capture(out, sizeof(out), stats_cmd, plain), NSCTL_EXIT_FAIL);
 	assert_string_equal(out, "");
-	assert_int_equal(run_stats(out, sizeof(out), 2, plain), NSCTL_EXIT_FAIL);
+	assert_int_equal(cli_capture(out, sizeof(out), stats_cmd, plain), NSCTL_EXIT_FAIL);
 	http_fixture_stop(&fx);
 	assert_int_equal(fx.nrequests, 4);
 	assert_true(!strncmp(fx.requests[0], "GET /v1/stats HTTP/1.1\r\n", 24));
@@ -149,8 +132,8 @@ static void test_usage(void **state)
 	/* --instance is this machine's maps: not with --api, and no request made. */
 	cli.server = "http://127.0.0.1:1";
 	cli.token = "t";
-	assert_int_equal(run_stats(out, sizeof(out), 4, both), NSCTL_EXIT_USAGE);
-	assert_int_equal(run_stats(out, sizeof(out), 3, extra), NSCTL_EXIT_USAGE);
+	assert_int_equal(cli_capture(out, sizeof(out), stats_cmd, both), NSCTL_EXIT_USAGE);
+	assert_int_equal(cli_capture(out, sizeof(out), stats_cmd, extra), NSCTL_EXIT_USAGE);
 }
 
 int main(void)
