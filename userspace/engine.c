@@ -250,11 +250,9 @@ static int put_steered(struct answer *a, const uint8_t *owner, int owner_off,
 		if (from_ecs)
 			a->ecs_scope = scope;
 	}
+	/* Indices stay below nrecords, which is set->count (checked above). */
 	n = fp_policy_select(&pol->fp, region, a->e->health ? a->e->health : &all_up,
 			     engine_random(), order, &fail_open);
-	for (i = 0; i < n; i++)
-		if (order[i] >= set->count)
-			n = 0;
 	if (!n)	/* a broken policy: better every record than none */
 		return put_rrset(a, owner, owner_off, set, UINT32_MAX, NULL);
 	if (fail_open)
