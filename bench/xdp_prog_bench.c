@@ -117,9 +117,10 @@ static int bench_fill_steered(struct bench *b, const int *fds)
 	static const char *const names[2] = { "weighted.example.com.", "geo.example.com." };
 	const char *dir = getenv("NAMESERVE_GEO_DIR");
 	struct fp_code_key ck = { .policy = 1, .kind = FP_GEO_CONTINENT, .code = "EU" };
-	struct fp_answer_key k;
 	struct fp_policy pol;
 	struct fp_answer a;
+	struct fp_entry e;
+	struct fp_key k;
 	uint8_t name[300], rrs[32];
 	char path[4096];
 	uint32_t idx, region;
@@ -158,10 +159,11 @@ static int bench_fill_steered(struct bench *b, const int *fds)
 		if (err)
 			return err;
 		a.policy = idx;
-		tier = fp_key_build(&k, name, pb_name(name, names[idx]), 1);
+		tier = fp_entry_build(&e, &k, b->dns->rodata->name_seed, name,
+				      pb_name(name, names[idx]), 1, &a);
 		if (tier < 0)
 			return tier;
-		if (bpf_map_update_elem(fds[tier], &k, &a, BPF_ANY) ||
+		if (bpf_map_update_elem(fds[tier], &k, &e, BPF_ANY) ||
 		    bpf_map_update_elem(bpf_map__fd(b->dns->maps.policies), &idx, &pol, BPF_ANY))
 			return -errno;
 	}
@@ -192,8 +194,9 @@ static int bench_fill(struct bench *b)
 		bpf_map__fd(b->dns->maps.answers_128), bpf_map__fd(b->dns->maps.answers_256),
 	};
 	char text[2][300] = { "www.example.com." };
-	struct fp_answer_key k;
 	struct fp_answer a;
+	struct fp_entry e;
+	struct fp_key k;
 	uint8_t name[300], rr[64];
 	int i, tier, err;
 
@@ -202,10 +205,11 @@ static int bench_fill(struct bench *b)
 	if (err)
 		return err;
 	for (i = 0; i < 2; i++) {
-		tier = fp_key_build(&k, name, pb_name(name, text[i]), 1);
+		tier = fp_entry_build(&e, &k, b->dns->rodata->name_seed, name,
+				      pb_name(name, text[i]), 1, &a);
 		if (tier < 0)
 			return tier;
-		if (bpf_map_update_elem(fds[tier], &k, &a, BPF_ANY))
+		if (bpf_map_update_elem(fds[tier], &k, &e, BPF_ANY))
 			return -errno;
 	}
 	return bench_fill_steered(b, fds);
@@ -335,6 +339,8 @@ int main(int argc, char **argv)
 	if (b.dns) {
 		if (b.tail_max >= 0)
 			b.dns->rodata->tail_grow_max = b.tail_max;
+		/* Any seed will do; nameserved draws one at every start. */
+		b.dns->rodata->name_seed = 0x9d2c5680a1f3e47bULL;
 		if (xdp_dns_bpf__load(b.dns)) {
 			xdp_dns_bpf__destroy(b.dns);
 			b.dns = NULL;

@@ -77,6 +77,7 @@ struct fp_query {
 	__u32	qlen;		/* wire qname length, root byte included */
 	__u32	client_size;	/* the most the client takes over UDP */
 	__u16	flags;		/* DNS header flags, host order */
+	__u16	qtype;		/* host order */
 	bool	v6;
 	bool	opt;
 	bool	dnssec_ok;
@@ -90,11 +91,12 @@ struct fp_steered {
 	struct fp_answer	ans;
 };
 
-/* The lookup key is too big for the 512-byte stack; it is built here. */
+/* What does not fit the 512-byte stack. */
 struct fp_scratch {
 	__u64			launder;/* see fp_launder() */
-	__u32			align;	/* puts key.qname on an 8-byte boundary */
-	struct fp_key_256	key;
+	struct fp_key		key;
+	/* The name lower-cased, zero padded past its end, as entries hold it. */
+	__u64			qname[FP_QNAME_WIRE_MAX / 8];
 	__u8			move[FP_MOVE_MAX];	/* see fp_make_room() */
 	struct fp_steered	steer;
 };
@@ -104,8 +106,8 @@ struct fp_scratch {
 		__uint(type, BPF_MAP_TYPE_HASH);		\
 		__uint(map_flags, BPF_F_NO_PREALLOC);		\
 		__uint(max_entries, FP_ANSWERS_MAX_ENTRIES);	\
-		__type(key, struct fp_key_##n);			\
-		__type(value, struct fp_answer);		\
+		__type(key, struct fp_key);			\
+		__type(value, struct fp_entry_##n);		\
 	} answers_##n SEC(".maps")
 
 FP_ANSWERS_MAP(32);
@@ -170,6 +172,9 @@ const volatile __u16 dns_port = 53;	/* host order */
 /* The most bytes asked of a frame's tailroom at once; the rest comes from its
  * head. Lower only for drivers that leave no tailroom, and in tests. */
 const volatile __u32 tail_grow_max = FP_PKT_OFF_MAX;
+
+/* The answer keys' seed (fp_key_start()); the agent sets it at load. */
+const volatile __u64 name_seed = 0;
 
 /*
  * Verifier: a value read back from a map is just "some scalar". Paths that
@@ -417,18 +422,11 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u64 qname_off = q->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN;
-	__u64 n = 0, len = 0, width, full, off, qend;
+	__u64 n = 0, len = 0, full, off, qend;
 	struct fp_dnshdr *dns = data + q->l4_off + sizeof(struct udphdr);
-	union {
-		struct {
-			__u16	qtype;
-			__u16	pad;
-		};
-		__u32	word;
-	} kq;
 	__u16 qtype, arcount;
-	__u64 *w = (__u64 *)s->key.qname;
-	__u64 x, sum = 0;
+	__u64 *w = s->qname;
+	__u64 x, h, sum = 0;
 	__u8 *p;
 	int i;
 
@@ -477,13 +475,12 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 
 	/*
 	 * One pass over the name, a word at a time: its sum for the UDP
-	 * checksum (the question starts at an even offset of the segment) and
-	 * the key, lower-cased. Whole words, then the word that ends where the
-	 * name ends, shifted so that only its last bytes remain.
+	 * checksum (the question starts at an even offset of the segment), the
+	 * name lower-cased and the key. Whole words, then the word that ends
+	 * where the name ends, shifted so that only its last bytes remain.
 	 */
-	kq.qtype = qtype;
-	kq.pad = 0;
-	*(__u32 *)&s->key = kq.word;	/* one store: jhash reads one word */
+	q->qtype = qtype;
+	h = fp_key_start(name_seed, qtype, n);
 	full = n / 8;
 	/* Verifier: hide full's bound from clang, which would otherwise drop
 	 * the constant loop bound and count down to full instead: 6.1 cannot
@@ -495,7 +492,9 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 		if (fp_load8(data, end, qname_off + 8 * i, &x))
 			return FP_PASS_ERROR;
 		sum += (x & 0xffffffff) + (x >> 32);
-		w[i] = fp_lower8(x);
+		x = fp_lower8(x);
+		w[i] = x;
+		h = fp_key_step(h, x);
 	}
 	/* Verifier: a scalar offset, not a pointer with a negative one. The
 	 * word starts inside the DNS header at worst. */
@@ -505,30 +504,20 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 		return FP_PASS_ERROR;
 	x = fp_last_bytes(x, n & 7);
 	sum += (x & 0xffffffff) + (x >> 32);
-	w[full] = fp_lower8(x);
+	x = fp_lower8(x);
+	w[full] = x;
+	s->key.hash = fp_key_final(fp_key_step(h, x));
 	/* Then type and class, at the name's end. */
 	q->qsum = sum + fp_csum_be(qtype, n & 1) + fp_csum_be(DNS_CLASS_IN, n & 1);
 
-	if (n <= FP_TIER_0) {
+	if (n <= FP_TIER_0)
 		*tier = 0;
-		width = FP_TIER_0;
-	} else if (n <= FP_TIER_1) {
+	else if (n <= FP_TIER_1)
 		*tier = 1;
-		width = FP_TIER_1;
-	} else if (n <= FP_TIER_2) {
+	else if (n <= FP_TIER_2)
 		*tier = 2;
-		width = FP_TIER_2;
-	} else {
+	else
 		*tier = 3;
-		width = FP_TIER_3;
-	}
-	/* Verifier: counting from 0 keeps i a constant in each pass. */
-	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
-		if (i >= width / 8)
-			break;
-		if (i > full)
-			w[i] = 0;
-	}
 
 	/* Verifier: after the word loops, so they are walked once per tier
 	 * and not once per way through the OPT record as well. */
@@ -540,17 +529,50 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	return qend == q->msg_end ? FP_CONTINUE : FP_PASS_MALFORMED;
 }
 
-static __always_inline struct fp_answer *fp_lookup(struct fp_scratch *s, int tier)
+/*
+ * The entry of @tier's map under the query's key, if it is the query's: the
+ * key is a hash, and the name and qtype decide. Whole words: past the name's
+ * end both sides are zero. Verifier: one function per tier, so that the word
+ * loop knows the entry's width.
+ */
+#define FP_DEFINE_LOOKUP(n)							\
+static __always_inline const struct fp_answer *					\
+fp_lookup_##n(const struct fp_query *q, const struct fp_scratch *s)		\
+{										\
+	const struct fp_entry_##n *e;						\
+	__u64 last = q->qlen / 8;						\
+	int i;									\
+										\
+	/* Verifier: the loop's exits would each know qlen differently. */	\
+	barrier_var(last);							\
+	e = bpf_map_lookup_elem(&answers_##n, &s->key);			\
+	if (!e || e->qtype != q->qtype || e->qlen != q->qlen)			\
+		return NULL;							\
+	for (i = 0; i < (n) / 8; i++) {						\
+		if (i > last)							\
+			break;							\
+		if (e->qname[i] != s->qname[i])					\
+			return NULL;						\
+	}									\
+	return &e->answer;							\
+}
+FP_DEFINE_LOOKUP(32)
+FP_DEFINE_LOOKUP(64)
+FP_DEFINE_LOOKUP(128)
+FP_DEFINE_LOOKUP(256)
+
+static __always_inline const struct fp_answer *fp_lookup(const struct fp_query *q,
+							 const struct fp_scratch *s, int tier)
 {
 	switch (tier) {
 	case 0:
-		return bpf_map_lookup_elem(&answers_32, &s->key);
+		return fp_lookup_32(q, s);
 	case 1:
-		return bpf_map_lookup_elem(&answers_64, &s->key);
+		return fp_lookup_64(q, s);
 	case 2:
-		return bpf_map_lookup_elem(&answers_128, &s->key);
+		return fp_lookup_128(q, s);
 	default:
-		return bpf_map_lookup_elem(&answers_256, &s->key);
+		return fp_lookup_256(q, s);
 	}
 }
 
@@ -1007,7 +1029,7 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 	ret = fp_parse_dns(ctx, &q, s, &tier);
 	if (ret != FP_CONTINUE)
 		return ret;
-	a = fp_lookup(s, tier);
+	a = fp_lookup(&q, s, tier);
 	if (!a)
 		return FP_PASS_MISS;
 	if (a->flags & FP_ANSWER_F_POLICY) {

@@ -8,8 +8,9 @@
 
 struct map_sync;
 
-/* fds[tier] are the answer maps, FP_TIERS of them. */
-int map_sync_new(struct map_sync **out, const int *answer_fds);
+/* fds[tier] are the answer maps, FP_TIERS of them; @seed is the program's
+ * name_seed, which the maps' keys are computed with. */
+int map_sync_new(struct map_sync **out, const int *answer_fds, uint64_t seed);
 void map_sync_free(struct map_sync *ms);
 /* The policy maps (bpf/xdp_dns.bpf.c: policies, policy_cidr_v4, policy_cidr_v6,
  * policy_codes). Until set, steered RRsets get no entry: the engine answers. */

@@ -501,7 +501,7 @@ static int start_xdp(struct daemon *d)
 
 	for (t = 0; t < FP_TIERS; t++)
 		fds[t] = xdp_loader_answers_fd(d->xl, t);
-	ret = map_sync_new(&d->ms, fds);
+	ret = map_sync_new(&d->ms, fds, xdp_loader_name_seed(d->xl));
 	if (ret) {
 		log_err(PROG ": XDP: map sync: %s", strerror(-ret));
 		return ret;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -55,6 +56,7 @@ struct xdp_loader {
 	enum xdp_loader_mode	mode;
 	char			instance[XDP_LOADER_INSTANCE_MAX + 1];
 	char			pin_dir[PATH_MAX];
+	uint64_t		name_seed;	/* the program's, for answer keys */
 	bool			pinned;
 	struct xdp_loader_iface	ifaces[XDP_LOADER_IFACES_MAX];
 	int			n_ifaces;
@@ -457,6 +459,13 @@ int xdp_loader_open(struct xdp_loader **out, const struct xdp_loader_opts *opts)
 	err = xdp_loader_mount_bpffs();
 	if (err)
 		goto out;
+	/* Fresh at every start: nobody can choose names whose answer keys
+	 * collide and push each other off the fast path. */
+	if (getrandom(&xl->name_seed, sizeof(xl->name_seed), 0) != sizeof(xl->name_seed)) {
+		err = -errno;
+		log_err("xdp: getrandom: %s", strerror(-err));
+		goto out;
+	}
 
 	xl->maps = xdp_dns_bpf__open();
 	if (!xl->maps) {
@@ -465,6 +474,7 @@ int xdp_loader_open(struct xdp_loader **out, const struct xdp_loader_opts *opts)
 		goto out;
 	}
 	xl->maps->rodata->dns_port = port;
+	xl->maps->rodata->name_seed = xl->name_seed;
 	bpf_program__set_autoload(xl->maps->progs.xdp_dns, false);
 	err = xdp_dns_bpf__load(xl->maps);
 	if (err) {
@@ -482,6 +492,7 @@ int xdp_loader_open(struct xdp_loader **out, const struct xdp_loader_opts *opts)
 		goto out;
 	}
 	xl->prog->rodata->dns_port = port;
+	xl->prog->rodata->name_seed = xl->name_seed;
 	err = xdp_loader_share_maps(xl);
 	if (err)
 		goto out;
@@ -659,6 +670,11 @@ int xdp_loader_answers_fd(const struct xdp_loader *xl, int tier)
 		return -EINVAL;
 	map = pinned_map(xl->maps, tier);
 	return bpf_map__fd(map);
+}
+
+uint64_t xdp_loader_name_seed(const struct xdp_loader *xl)
+{
+	return xl ? xl->name_seed : 0;
 }
 
 int xdp_loader_counters_fd(const struct xdp_loader *xl)

@@ -24,6 +24,8 @@ int xdp_loader_attach(struct xdp_loader *xl, const char *ifname);
 /* The answers map of a tier and the counters map, for map_sync and stats. */
 int xdp_loader_answers_fd(const struct xdp_loader *xl, int tier);
 int xdp_loader_counters_fd(const struct xdp_loader *xl);
+/* The seed of the answer maps' keys (fp_key_start()), for map_sync. */
+uint64_t xdp_loader_name_seed(const struct xdp_loader *xl);
 /* Any map of the program by its name in bpf/xdp_dns.bpf.c, or -ENOENT. */
 int xdp_loader_map_fd(const struct xdp_loader *xl, const char *name);
 /* The health map's one element, mmapped: what the health checker writes. */
