@@ -23,6 +23,7 @@
 #define T_DNS_PORT	53
 #define T_OUT_MAX	4096
 #define T_GARBAGE	3000	/* random frames per run, fixed seed */
+#define T_NAME_SEED	0x5eed0f0a11ce5ULL	/* the answer keys' (name_seed) */
 
 struct t_entry {
 	char		name[300];
@@ -112,8 +113,9 @@ static const struct t_entry *t_find(const uint8_t *wire, size_t len, uint16_t qt
 
 static int t_install(void)
 {
-	struct fp_answer_key k;
 	struct fp_answer a;
+	struct fp_entry ent;
+	struct fp_key k;
 	uint8_t wire[300];
 	int i, tier, err;
 
@@ -121,13 +123,13 @@ static int t_install(void)
 		const struct t_entry *e = &t.entries[i];
 		size_t n = pb_name(wire, e->name);
 
-		tier = fp_key_build(&k, wire, n, e->qtype);
-		if (tier < 0)
-			return tier;
 		err = fp_answer_build(&a, e->rrs, e->len, e->ancount, e->flags);
 		if (err)
 			return err;
-		if (bpf_map_update_elem(t.answers_fd[tier], &k, &a, BPF_ANY))
+		tier = fp_entry_build(&ent, &k, T_NAME_SEED, wire, n, e->qtype, &a);
+		if (tier < 0)
+			return tier;
+		if (bpf_map_update_elem(t.answers_fd[tier], &k, &ent, BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -148,6 +150,7 @@ static int group_setup(void **state)
 	if (!t.skel)
 		return -1;
 	t.skel->rodata->dns_port = T_DNS_PORT;
+	t.skel->rodata->name_seed = T_NAME_SEED;
 	err = xdp_dns_bpf__load(t.skel);
 	if (err) {
 		fprintf(stderr, "test_xdp_dns: load: %s\n", strerror(-err));
@@ -1105,8 +1108,9 @@ static void test_dns_port(void **state)
 	static const struct tcase c = { "port", .tweak = tw_other_port };
 	uint8_t msg[PB_FRAME_MAX], in[PB_FRAME_MAX], out[T_OUT_MAX];
 	struct xdp_dns_bpf *skel;
-	struct fp_answer_key k;
 	struct fp_answer a;
+	struct fp_entry ent;
+	struct fp_key k;
 	struct pb_frame f;
 	struct pb_dns d;
 	size_t len;
@@ -1118,11 +1122,13 @@ static void test_dns_port(void **state)
 	skel = xdp_dns_bpf__open();
 	assert_non_null(skel);
 	skel->rodata->dns_port = 5353;
+	skel->rodata->name_seed = T_NAME_SEED;
 	assert_int_equal(xdp_dns_bpf__load(skel), 0);
-	tier = fp_key_build(&k, (const uint8_t *)"\x03www\x07" "example\x03" "com", 17, 1);
-	assert_int_equal(tier, 0);
 	assert_int_equal(fp_answer_build(&a, t.entries[0].rrs, t.entries[0].len, 1, 0), 0);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.answers_32), &k, &a, 0), 0);
+	tier = fp_entry_build(&ent, &k, T_NAME_SEED, (const uint8_t *)"\x03www\x07" "example\x03" "com",
+			      17, 1, &a);
+	assert_int_equal(tier, 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.answers_32), &k, &ent, 0), 0);
 
 	t_defaults(&c, &f, &d);
 	c.tweak(&f, &d);
@@ -1166,6 +1172,7 @@ static void t_room_at_head(uint32_t tail_max)
 	assert_non_null(skel);
 	skel->rodata->dns_port = T_DNS_PORT;
 	skel->rodata->tail_grow_max = tail_max;
+	skel->rodata->name_seed = T_NAME_SEED;
 	assert_int_equal(xdp_dns_bpf__load(skel), 0);
 	t.skel = skel;
 	t.prog_fd = bpf_program__fd(skel->progs.xdp_dns);
@@ -1200,12 +1207,15 @@ static void test_room_at_head_and_tail(void **state)
 	t_room_at_head(40);
 }
 
-/* fp_answer_build and fp_key_build: the contract map sync relies on. */
+/* fp_answer_build, fp_entry_build and fp_key_build: the contract map sync
+ * relies on. That the program computes the same keys, every case shows. */
 static void test_fp_answer(void **state)
 {
 	uint8_t rrs[FP_ANSWER_MAX + 1] = { 0x12, 0x34, 0x56 };
-	struct fp_answer_key k;
+	const uint8_t *www = (const uint8_t *)"\x03www\x07" "example\x03" "com";
+	struct fp_key k, k2;
 	struct fp_answer a;
+	struct fp_entry e;
 	uint8_t name[300];
 	size_t n;
 
@@ -1222,34 +1232,109 @@ static void test_fp_answer(void **state)
 	assert_int_equal(a.csum, 0xffff);
 
 	n = pb_name(name, "WWW.example.com.");
-	memset(&k, 0xaa, sizeof(k));
-	assert_int_equal(fp_key_build(&k, name, n, 28), 0);
-	assert_int_equal(k.qtype, 28);
-	assert_int_equal(k.pad, 0);
-	assert_memory_equal(k.qname, "\x03www\x07" "example\x03" "com", 17);
-	assert_int_equal(k.qname[17], 0);
-	assert_int_equal(k.qname[255], 0);
-	assert_int_equal(fp_key_size(0), 36);
-	assert_int_equal(fp_key_size(3), 260);
-	assert_int_equal(fp_key_size(4), 0);
+	memset(&e, 0xaa, sizeof(e));
+	assert_int_equal(fp_entry_build(&e, &k, T_NAME_SEED, name, n, 28, &a), 0);
+	assert_memory_equal(&e.answer, &a, sizeof(a));
+	assert_int_equal(e.qtype, 28);
+	assert_int_equal(e.qlen, 17);
+	assert_memory_equal(e.pad, "\0\0\0\0\0", sizeof(e.pad));
+	assert_memory_equal(e.qname, www, 17);
+	assert_int_equal(((uint8_t *)e.qname)[17], 0);
+	assert_int_equal(((uint8_t *)e.qname)[255], 0);
+	assert_true(fp_entry_matches(&e, 0, www, 17, 28));
+	assert_false(fp_entry_matches(&e, 0, www, 17, 1));
+	assert_false(fp_entry_matches(&e, 1, www, 16, 28));
+	assert_int_equal(fp_entry_size(0), sizeof(struct fp_answer) + 8 + 32);
+	assert_int_equal(fp_entry_size(3), sizeof(struct fp_entry));
+	assert_int_equal(fp_entry_size(4), 0);
 
-	assert_int_equal(fp_key_build(&k, name, n - 1, 1), -EINVAL);	/* no root */
-	assert_int_equal(fp_key_build(&k, name, n + 1, 1), -EINVAL);	/* bytes after */
-	assert_int_equal(fp_key_build(&k, name, 0, 1), -EINVAL);
-	assert_int_equal(fp_key_build(&k, (const uint8_t *)"", 1, 1), 0);
+	/* The key: case folded, and of every part of the query and the seed. */
+	assert_int_equal(fp_key_build(&k2, T_NAME_SEED, www, 17, 28), 0);
+	assert_true(k.hash == k2.hash);
+	assert_int_equal(fp_key_build(&k2, T_NAME_SEED, www, 17, 1), 0);
+	assert_true(k.hash != k2.hash);
+	assert_int_equal(fp_key_build(&k2, T_NAME_SEED + 1, www, 17, 28), 0);
+	assert_true(k.hash != k2.hash);
+	n = pb_name(name, "www.example.con.");
+	assert_int_equal(fp_key_build(&k2, T_NAME_SEED, name, n, 28), 0);
+	assert_true(k.hash != k2.hash);
+
+	n = pb_name(name, "www.example.com.");
+	assert_int_equal(fp_key_build(&k, T_NAME_SEED, name, n - 1, 1), -EINVAL);	/* no root */
+	assert_int_equal(fp_key_build(&k, T_NAME_SEED, name, n + 1, 1), -EINVAL);	/* bytes after */
+	assert_int_equal(fp_key_build(&k, T_NAME_SEED, name, 0, 1), -EINVAL);
+	assert_int_equal(fp_key_build(&k, T_NAME_SEED, (const uint8_t *)"", 1, 1), 0);
+	assert_int_equal(fp_entry_build(&e, &k, T_NAME_SEED, name, n - 1, 1, &a), -EINVAL);
 	name[0] = 64;
-	assert_int_equal(fp_key_build(&k, name, n, 1), -EINVAL);
-	assert_int_equal(fp_key_build(&k, (const uint8_t *)"\x1f" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-				      33, 1), 1);
+	assert_int_equal(fp_key_build(&k, T_NAME_SEED, name, n, 1), -EINVAL);
+	assert_int_equal(fp_key_build(&k, T_NAME_SEED,
+				      (const uint8_t *)"\x1f" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 33, 1), 1);
+}
+
+/*
+ * A key is a hash, so the program must not trust it: an entry found under
+ * the query's key answers only if its qtype, length and every name byte are
+ * the query's. Each wrong entry is put under the key of www.example.com A.
+ */
+static void test_key_is_not_trusted(void **state)
+{
+	static const struct {
+		const char	*name;
+		uint16_t	qtype;
+		int		qlen_delta;
+	} wrong[] = {
+		{ "www.example.org.", 1, 0 },		/* last word differs */
+		{ "xww.example.com.", 1, 0 },		/* first word differs */
+		{ "www.example.com.", 28, 0 },		/* qtype */
+		{ "www.example.com.", 1, 1 },		/* length, same bytes */
+	};
+	static const struct tcase c = { "hit", .verdict = TX };
+	uint8_t msg[PB_FRAME_MAX], in[PB_FRAME_MAX], out[T_OUT_MAX], name[300];
+	struct fp_answer a;
+	struct fp_entry e;
+	struct fp_key k, qk;
+	struct pb_frame f;
+	struct pb_dns d;
+	uint32_t out_len;
+	size_t i, n, len;
+
+	(void)state;
+	if (!t.skel)
+		skip();
+	t_defaults(&c, &f, &d);
+	len = pb_build(in, sizeof(in), &f, msg, pb_dns_build(msg, &d));
+	n = pb_name(name, "www.example.com.");
+	assert_int_equal(fp_key_build(&qk, T_NAME_SEED, name, n, 1), 0);
+	assert_int_equal(fp_answer_build(&a, t.entries[0].rrs, t.entries[0].len, 1, 0), 0);
+	for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		n = pb_name(name, wrong[i].name);
+		assert_int_equal(fp_entry_build(&e, &k, T_NAME_SEED, name, n, wrong[i].qtype, &a),
+				 0);
+		e.qlen += wrong[i].qlen_delta;
+		assert_int_equal(bpf_map_update_elem(t.answers_fd[0], &qk, &e, BPF_ANY), 0);
+		if (t_run_counted(in, len, out, &out_len, FP_PASS_MISS) != XDP_PASS)
+			fail_msg("the entry of %s type %u answered", wrong[i].name,
+				 wrong[i].qtype);
+		assert_memory_equal(out, in, len);
+	}
+	/* And the right one, under the same key, does. */
+	n = pb_name(name, "www.example.com.");
+	assert_int_equal(fp_entry_build(&e, &k, T_NAME_SEED, name, n, 1, &a), 0);
+	assert_true(k.hash == qk.hash);
+	assert_int_equal(bpf_map_update_elem(t.answers_fd[0], &qk, &e, BPF_ANY), 0);
+	assert_int_equal(t_run_counted(in, len, out, &out_len, FP_TX_ANSWER), XDP_TX);
+	assert_int_equal(t_install(), 0);
 }
 
 int main(void)
 {
-	static struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 8];
+	static struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 12];
 	size_t i, n = 0;
 
 	tests[n++] = (struct CMUnitTest){ "fp_answer and fp_key builders", test_fp_answer,
 					  NULL, NULL, NULL };
+	tests[n++] = (struct CMUnitTest){ "an entry answers only its own name and qtype",
+					  test_key_is_not_trusted, NULL, NULL, NULL };
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tests[n++] = (struct CMUnitTest){ cases[i].desc, run_case, NULL, NULL,
 						  (void *)&cases[i] };

@@ -24,6 +24,7 @@
 #include "pkt_builder.h"
 #include "xdp_dns.skel.h"
 
+#define T_NAME_SEED	0x9e5eedULL	/* the answer keys' (name_seed) */
 #define T_DNS_PORT	53
 #define T_OUT_MAX	4096
 #define T_RR_A		16
@@ -86,6 +87,7 @@ static struct xdp_dns_bpf *t_load(uint32_t tail_max)
 	if (!skel)
 		return NULL;
 	skel->rodata->dns_port = T_DNS_PORT;
+	skel->rodata->name_seed = T_NAME_SEED;
 	if (tail_max != UINT32_MAX)
 		skel->rodata->tail_grow_max = tail_max;
 	log = calloc(1, T_LOG_SIZE);
@@ -166,22 +168,23 @@ static void t_set_init(struct t_set *s, const char *name, uint16_t qtype, uint32
 static int t_set_install(const struct t_set *s)
 {
 	uint8_t wire[300], data[FP_ANSWER_MAX];
-	struct fp_answer_key k;
 	struct fp_answer a;
+	struct fp_entry e;
+	struct fp_key k;
 	size_t n = pb_name(wire, s->name);
 	int i, tier, err;
 
 	for (i = 0; i < s->nrecords; i++)
 		memcpy(data + i * s->rr_len, s->rrs[i], s->rr_len);
-	tier = fp_key_build(&k, wire, n, s->qtype);
-	if (tier < 0)
-		return tier;
 	err = fp_answer_build(&a, data, s->nrecords * s->rr_len, s->nrecords,
 			      s->flags | FP_ANSWER_F_POLICY);
 	if (err)
 		return err;
 	a.policy = s->pidx;
-	if (bpf_map_update_elem(t.answers_fd[tier], &k, &a, BPF_ANY) ||
+	tier = fp_entry_build(&e, &k, T_NAME_SEED, wire, n, s->qtype, &a);
+	if (tier < 0)
+		return tier;
+	if (bpf_map_update_elem(t.answers_fd[tier], &k, &e, BPF_ANY) ||
 	    bpf_map_update_elem(t.policies_fd, &s->pidx, &s->pol, BPF_ANY))
 		return -errno;
 	return 0;
@@ -747,19 +750,23 @@ static void test_broken(void **state)
 	s.pidx = missing;
 	{
 		uint8_t wire[300], data[FP_ANSWER_MAX] = { 0 };
-		struct fp_answer_key k;
+		size_t n = pb_name(wire, s.name);
 		struct fp_answer a;
-		int tier = fp_key_build(&k, wire, pb_name(wire, s.name), 1);
+		struct fp_entry e;
+		struct fp_key k;
+		int tier;
 
 		memcpy(data, s.rrs[0], T_RR_A);
 		memcpy(data + T_RR_A, s.rrs[1], T_RR_A);
 		assert_int_equal(fp_answer_build(&a, data, 2 * T_RR_A, 2, FP_ANSWER_F_POLICY), 0);
 		a.policy = missing;
-		assert_int_equal(bpf_map_update_elem(t.answers_fd[tier], &k, &a, BPF_ANY), 0);
+		tier = fp_entry_build(&e, &k, T_NAME_SEED, wire, n, 1, &a);
+		assert_int_equal(tier, 0);
+		assert_int_equal(bpf_map_update_elem(t.answers_fd[tier], &k, &e, BPF_ANY), 0);
 		t_expect_pass(&s, &q, FP_PASS_ERROR);
 		/* An index never written: a zeroed policy. */
-		a.policy = 11;
-		assert_int_equal(bpf_map_update_elem(t.answers_fd[tier], &k, &a, BPF_ANY), 0);
+		e.answer.policy = 11;
+		assert_int_equal(bpf_map_update_elem(t.answers_fd[tier], &k, &e, BPF_ANY), 0);
 		t_expect_pass(&s, &q, FP_PASS_ERROR);
 	}
 
