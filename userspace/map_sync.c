@@ -4,7 +4,8 @@
  * delete, remembers each value's hash so an unchanged answer costs no syscall,
  * and lists each zone's keys so one zone's change touches only its keys.
  * Steered answers also own a slot of the policies map and their CIDR and code
- * rules. */
+ * rules. A map key is a hash of the query, so two names may share one: the set
+ * knows which of them owns it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@
 #define MS_BUCKETS_MIN	1024
 #define MS_ENOTSUPP	524	/* the kernel's ENOTSUPP, not in libc's errno.h */
 #define MS_SLOT_GRACE_MS 1000	/* default of map_sync_set_slot_grace */
-#define MS_LOG_EVERY_NS	(10 * 1000000000ULL)	/* "no room" warnings, at most */
+#define MS_LOG_EVERY_NS	(10 * 1000000000ULL)	/* warnings of one kind, at most */
 
 struct ms_zone;
 
@@ -58,9 +59,15 @@ struct ms_slot {
 	uint64_t	since;
 };
 
+/*
+ * An installed entry. Its hash is its map key, so the bucket chain that holds
+ * it holds every other entry of the same key; at most one entry of a tier has
+ * a given key (the one that owns the map element), and a name whose key is
+ * taken never enters the set.
+ */
 struct ms_entry {
 	struct ms_entry	*next;
-	uint64_t	hash;
+	uint64_t	hash;		/* the map key: fp_key under the seed */
 	uint64_t	val_hash;	/* 0: not known to be in the map, write it */
 	struct ms_zone	*zone;		/* the zone that installed it (zone syncs) */
 	struct ms_policy *pol;		/* a steered answer's policy */
@@ -84,17 +91,24 @@ struct ms_zone {
 	uint8_t		origin[];
 };
 
-/* Keys (4 + tier bytes each, as the map wants them) and values on their way
- * into one tier's map, with the set entries they belong to. */
+/* Keys and values (fp_entry_size(tier) bytes each, as the map wants them) on
+ * their way into one tier's map, with the set entries they belong to. */
 struct ms_batch {
-	uint8_t			*keys;
-	struct fp_answer	*vals;
+	struct fp_key		*keys;
+	uint8_t			*vals;
 	struct ms_entry		**ents;
 	unsigned int		n;
 };
 
+/* At most one warning of a kind every MS_LOG_EVERY_NS, the rest counted. */
+struct ms_ratelimit {
+	uint64_t	next;		/* no warning before (ns) */
+	unsigned long	skipped;	/* held back since the last */
+};
+
 struct map_sync {
 	int		fds[FP_TIERS];
+	uint64_t	seed;		/* the program's name_seed */
 	struct ms_entry	**buckets;
 	size_t		nbuckets;
 	unsigned long	count;
@@ -112,8 +126,9 @@ struct map_sync {
 	uint64_t	grace_ns;
 	uint32_t	next_idx;	/* slots never used start here */
 	struct ms_policy *retired;	/* to clear once the answers moved on */
-	uint64_t	log_next;	/* no "no room" warning before (ns) */
-	unsigned long	log_skipped;	/* warnings held back since the last */
+	struct ms_ratelimit log_room;	/* policy maps full */
+	struct ms_ratelimit log_taken;	/* a key another name owns */
+	unsigned long	collisions;	/* puts refused for a key another name owns */
 	pthread_mutex_t	lock;		/* pols against map_sync_fail_open */
 	struct ms_policy *pols;		/* installed */
 };
@@ -139,11 +154,9 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
 	return h;
 }
 
-static uint64_t key_hash(const uint8_t *qname, uint8_t len, uint16_t qtype)
+static uint64_t origin_hash(const uint8_t *origin, size_t len)
 {
-	uint64_t h = fnv1a(0xcbf29ce484222325ULL, &qtype, sizeof(qtype));
-
-	return fnv1a(h, qname, len);
+	return fnv1a(0xcbf29ce484222325ULL, origin, len);
 }
 
 static uint64_t val_hash(const struct fp_answer *val)
@@ -169,6 +182,17 @@ static struct ms_entry **ms_find(struct map_sync *ms, uint64_t hash, const uint8
 	return pp;
 }
 
+/* The entry of @tier that owns @hash, the map key, if any. */
+static struct ms_entry *ms_owner(struct map_sync *ms, uint64_t hash, int tier)
+{
+	struct ms_entry *e = ms->buckets[hash & (ms->nbuckets - 1)];
+
+	for (; e; e = e->next)
+		if (e->hash == hash && e->tier == tier)
+			return e;
+	return NULL;
+}
+
 static int ms_grow(struct map_sync *ms)
 {
 	size_t n = ms->nbuckets * 2, i;
@@ -190,7 +214,7 @@ static int ms_grow(struct map_sync *ms)
 	return 0;
 }
 
-int map_sync_new(struct map_sync **out, const int *answer_fds)
+int map_sync_new(struct map_sync **out, const int *answer_fds, uint64_t seed)
 {
 	struct map_sync *ms;
 	int i;
@@ -199,6 +223,7 @@ int map_sync_new(struct map_sync **out, const int *answer_fds)
 	ms = calloc(1, sizeof(*ms));
 	if (!ms)
 		return -ENOMEM;
+	ms->seed = seed;
 	ms->pol_fd = ms->cidr4_fd = ms->cidr6_fd = ms->codes_fd = -1;
 	ms->grace_ns = MS_SLOT_GRACE_MS * 1000000ULL;
 	pthread_mutex_init(&ms->lock, NULL);
@@ -208,8 +233,8 @@ int map_sync_new(struct map_sync **out, const int *answer_fds)
 		goto err;
 	for (i = 0; i < FP_TIERS; i++) {
 		ms->fds[i] = answer_fds[i];
-		ms->batch[i].keys = calloc(MS_BATCH, fp_key_size(i));
-		ms->batch[i].vals = calloc(MS_BATCH, sizeof(struct fp_answer));
+		ms->batch[i].keys = calloc(MS_BATCH, sizeof(struct fp_key));
+		ms->batch[i].vals = calloc(MS_BATCH, fp_entry_size(i));
 		ms->batch[i].ents = calloc(MS_BATCH, sizeof(struct ms_entry *));
 		if (!ms->batch[i].keys || !ms->batch[i].vals || !ms->batch[i].ents)
 			goto err;
@@ -302,7 +327,7 @@ static bool batch_unsupported(int err)
 static int ms_flush(struct map_sync *ms, int tier)
 {
 	struct ms_batch *b = &ms->batch[tier];
-	size_t ks = fp_key_size(tier);
+	size_t vs = fp_entry_size(tier);
 	unsigned int done = 0, i;
 	int err = 0;
 
@@ -328,7 +353,7 @@ static int ms_flush(struct map_sync *ms, int tier)
 		}
 	}
 	for (i = done; i < b->n; i++) {
-		if (bpf_map_update_elem(ms->fds[tier], b->keys + i * ks, &b->vals[i], BPF_ANY)) {
+		if (bpf_map_update_elem(ms->fds[tier], &b->keys[i], b->vals + i * vs, BPF_ANY)) {
 			err = -errno;
 			log_warn("answers map %d: update: %s", tier, strerror(-err));
 			break;
@@ -646,33 +671,69 @@ unsigned long map_sync_fail_open(struct map_sync *ms, const struct fp_health *h)
 	return n;
 }
 
+/* Whether a warning of rl's kind may go out now; if so, *skipped is how many
+ * were held back before it. */
+static bool log_allow(struct ms_ratelimit *rl, unsigned long *skipped)
+{
+	uint64_t now = now_ns();
+
+	if (now < rl->next) {
+		rl->skipped++;
+		return false;
+	}
+	*skipped = rl->skipped;
+	rl->next = now + MS_LOG_EVERY_NS;
+	rl->skipped = 0;
+	return true;
+}
+
+static void name_text(char *buf, size_t size, const uint8_t *qname)
+{
+	if (dns_name_to_text(buf, size, qname) < 0)
+		strcpy(buf, "?");
+}
+
 /* A steered entry left to the engine for want of room in the policy maps;
  * one warning per name, but at most one every MS_LOG_EVERY_NS. */
 static void log_no_room(struct map_sync *ms, const struct fastpath_entry *e, int err)
 {
 	char name[DNS_NAME_TEXT_MAX];
-	uint64_t now = now_ns();
+	unsigned long skipped;
 
-	if (now < ms->log_next) {
-		ms->log_skipped++;
+	if (!log_allow(&ms->log_room, &skipped))
 		return;
-	}
-	if (dns_name_to_text(name, sizeof(name), e->qname) < 0)
-		strcpy(name, "?");
+	name_text(name, sizeof(name), e->qname);
 	log_warn("policy maps: no room for the policy of %s (qtype %u): %s; the engine answers "
-		 "it (%lu more such names not logged)", name, e->qtype, strerror(-err),
-		 ms->log_skipped);
-	ms->log_next = now + MS_LOG_EVERY_NS;
-	ms->log_skipped = 0;
+		 "it (%lu more such names not logged)", name, e->qtype, strerror(-err), skipped);
+}
+
+/* An entry left to the engine because another name owns its key: as rare as
+ * a 64-bit collision under a random seed, so worth a warning, rate-limited
+ * all the same. */
+static void log_key_taken(struct map_sync *ms, const struct fastpath_entry *e,
+			  const struct ms_entry *owner)
+{
+	char name[DNS_NAME_TEXT_MAX], other[DNS_NAME_TEXT_MAX];
+	unsigned long skipped;
+
+	if (!log_allow(&ms->log_taken, &skipped))
+		return;
+	name_text(name, sizeof(name), e->qname);
+	name_text(other, sizeof(other), owner->qname);
+	log_warn("answers map: %s (qtype %u) has the key of %s (qtype %u); the engine answers "
+		 "it (%lu more such names not logged)", name, e->qtype, other, owner->qtype,
+		 skipped);
 }
 
 /* Installs one entry; for a zone sync, z is the zone whose walk produced it. */
 static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms_zone *z)
 {
 	struct ms_policy *pol = NULL, *newpol = NULL;
-	struct fp_answer_key key;
-	struct fp_answer val;
-	struct ms_entry **pp, *ent;
+	struct fp_answer ans;
+	struct fp_entry val;
+	struct fp_key key;
+	struct ms_entry **pp, *ent, *owner;
+	const uint8_t *qname;
 	struct ms_batch *b;
 	uint64_t h, vh;
 	int tier, err;
@@ -681,13 +742,7 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	 * answers, and an older value goes at commit. */
 	if (e->policy && ms->pol_fd < 0)
 		return 0;
-	tier = fp_key_build(&key, e->qname, e->qname_len, e->qtype);
-	if (tier < 0 || tier >= FP_TIERS) {
-		log_warn("answers map: bad entry name (qtype %u): %s", e->qtype,
-			 strerror(tier < 0 ? -tier : EINVAL));
-		return 0;
-	}
-	err = fp_answer_build(&val, e->answer, e->answer_len, e->ancount,
+	err = fp_answer_build(&ans, e->answer, e->answer_len, e->ancount,
 			      (e->pass_do ? FP_ANSWER_F_PASS_DO : 0) |
 			      (e->policy ? FP_ANSWER_F_POLICY : 0));
 	if (err) {
@@ -696,6 +751,30 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 		log_debug("answers map: entry not cached (qtype %u, %u bytes): %s", e->qtype,
 			  e->answer_len, strerror(-err));
 		return 0;
+	}
+	tier = fp_entry_build(&val, &key, ms->seed, e->qname, e->qname_len, e->qtype, &ans);
+	if (tier < 0 || tier >= FP_TIERS) {
+		log_warn("answers map: bad entry name (qtype %u): %s", e->qtype,
+			 strerror(tier < 0 ? -tier : EINVAL));
+		return 0;
+	}
+	/* The set, as the map, knows the name lower-cased. */
+	qname = (const uint8_t *)val.qname;
+	h = key.hash;
+	pp = ms_find(ms, h, qname, e->qname_len, e->qtype);
+	ent = *pp;
+	if (!ent) {
+		/* One value per key: the name installed first keeps it,
+		 * whichever sync produced it, and this one is the engine's
+		 * until the owner goes; then the next sync that produces it
+		 * installs it. Nothing of it is recorded, so no delete of it
+		 * can reach the owner's element. */
+		owner = ms_owner(ms, h, tier);
+		if (owner) {
+			ms->collisions++;
+			log_key_taken(ms, e, owner);
+			return 0;
+		}
 	}
 	if (e->policy) {
 		err = pol_build(e, &pol);
@@ -708,9 +787,6 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 			return err;
 	}
 
-	h = key_hash(e->qname, e->qname_len, e->qtype);
-	pp = ms_find(ms, h, e->qname, e->qname_len, e->qtype);
-	ent = *pp;
 	if (ent && ent->pol_pending) {
 		/* The same key twice in one sync: settle the first value. */
 		err = ms_flush(ms, tier);
@@ -731,7 +807,7 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	if (pol) {
 		if (ent && ent->pol && ent->pol->hash == pol->hash) {
 			/* Unchanged: the slot stays. */
-			val.policy = ent->pol->idx;
+			val.answer.policy = ent->pol->idx;
 			pol_free(pol);
 		} else {
 			err = pol_install(ms, pol);
@@ -749,19 +825,19 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 				return err;
 			}
 			newpol = pol;
-			val.policy = pol->idx;
+			val.answer.policy = pol->idx;
 		}
 	}
 	if (ent)
 		ent->stale = 0;
-	vh = val_hash(&val);
+	vh = val_hash(&val.answer);
 	if (ent && ent->val_hash == vh && !newpol) {
 		ent->gen = ms->gen;
 		return 0;
 	}
 	if (!ent) {
 		if (ms->count >= ms->nbuckets && ms_grow(ms) == 0)
-			pp = ms_find(ms, h, e->qname, e->qname_len, e->qtype);
+			pp = ms_find(ms, h, qname, e->qname_len, e->qtype);
 		ent = calloc(1, sizeof(*ent) + e->qname_len);
 		if (!ent) {
 			pol_retire(ms, newpol);
@@ -771,7 +847,7 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 		ent->qtype = e->qtype;
 		ent->tier = tier;
 		ent->qname_len = e->qname_len;
-		memcpy(ent->qname, e->qname, e->qname_len);
+		memcpy(ent->qname, qname, e->qname_len);
 		*pp = ent;
 		ms->count++;
 		if (z)
@@ -786,8 +862,8 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 	}
 
 	b = &ms->batch[tier];
-	memcpy(b->keys + b->n * fp_key_size(tier), &key, fp_key_size(tier));
-	b->vals[b->n] = val;
+	b->keys[b->n] = key;
+	memcpy(b->vals + b->n * fp_entry_size(tier), &val, fp_entry_size(tier));
 	b->ents[b->n] = ent;
 	if (++b->n == MS_BATCH)
 		return ms_flush(ms, tier);
@@ -801,10 +877,9 @@ int map_sync_put(const struct fastpath_entry *e, void *ctx)
 
 /* Removes one tier's keys[0..n) from the map; ENOENT counts as done. Marks
  * each done entry with ok[i]. */
-static int ms_delete_keys(struct map_sync *ms, int tier, const uint8_t *keys, unsigned int n,
-			  bool *ok)
+static int ms_delete_keys(struct map_sync *ms, int tier, const struct fp_key *keys,
+			  unsigned int n, bool *ok)
 {
-	size_t ks = fp_key_size(tier);
 	unsigned int done = 0, i;
 	int err = 0;
 
@@ -825,7 +900,7 @@ static int ms_delete_keys(struct map_sync *ms, int tier, const uint8_t *keys, un
 	for (i = 0; i < done; i++)
 		ok[i] = true;
 	for (; i < n; i++) {
-		ok[i] = !bpf_map_delete_elem(ms->fds[tier], keys + i * ks) || errno == ENOENT;
+		ok[i] = !bpf_map_delete_elem(ms->fds[tier], &keys[i]) || errno == ENOENT;
 		if (!ok[i] && !err) {
 			err = -errno;
 			log_warn("answers map %d: delete: %s", tier, strerror(-err));
@@ -868,16 +943,13 @@ static int ms_delete_batch(struct map_sync *ms, int tier)
 }
 
 /* Queues e's key for deletion in its tier's batch, deleting the batch when it
- * fills; e may be unlinked and freed before this returns. */
+ * fills; e may be unlinked and freed before this returns. An entry of the set
+ * owns its key: the element deleted is its own. */
 static int ms_delete_later(struct map_sync *ms, struct ms_entry *e)
 {
-	struct fp_answer_key key;
-	struct ms_batch *b;
+	struct ms_batch *b = &ms->batch[e->tier];
 
-	if (fp_key_build(&key, e->qname, e->qname_len, e->qtype) != e->tier)
-		return 0;	/* cannot happen: it was built before */
-	b = &ms->batch[e->tier];
-	memcpy(b->keys + b->n * fp_key_size(e->tier), &key, fp_key_size(e->tier));
+	b->keys[b->n].hash = e->hash;
 	b->ents[b->n] = e;
 	if (++b->n == MS_BATCH)
 		return ms_delete_batch(ms, e->tier);
@@ -924,7 +996,8 @@ int map_sync_commit(struct map_sync *ms)
 int map_sync_delete(struct map_sync *ms, const uint8_t *qname, uint16_t qtype)
 {
 	uint8_t name[FP_QNAME_WIRE_MAX];
-	struct fp_answer_key key;
+	struct fp_entry cur;
+	struct fp_key key;
 	struct ms_entry **pp;
 	size_t len = 0;
 	bool ok;
@@ -952,16 +1025,23 @@ int map_sync_delete(struct map_sync *ms, const uint8_t *qname, uint16_t qtype)
 	err = ms_flush_all(ms);
 	if (err)
 		return err;
-	tier = fp_key_build(&key, name, len, qtype);
+	tier = fp_key_build(&key, ms->seed, name, len, qtype);
 	if (tier < 0 || tier >= FP_TIERS)
 		return tier < 0 ? tier : -EINVAL;
-	err = ms_delete_keys(ms, tier, (const uint8_t *)&key, 1, &ok);
+	pp = ms_find(ms, key.hash, name, len, qtype);
+	/* Not in the set: the key's element is another name's (one the set
+	 * owns, or one left by someone else), unless it names this query. */
+	if (!*pp && (ms_owner(ms, key.hash, tier) ||
+		     bpf_map_lookup_elem(ms->fds[tier], &key, &cur) ||
+		     !fp_entry_matches(&cur, tier, name, len, qtype)))
+		goto out;
+	err = ms_delete_keys(ms, tier, &key, 1, &ok);
 	if (err)
 		return err;
-	pp = ms_find(ms, key_hash(name, len, qtype), name, len, qtype);
 	if (*pp)
 		ms_unlink(ms, *pp);
-	ms_reap(ms);
+out:
+	ms_reap(ms);	/* also what the flush retired */
 	return 0;
 }
 
@@ -1065,7 +1145,7 @@ int map_sync_zone(struct map_sync *ms, const uint8_t *origin, map_sync_walk_fn w
 		return len;
 	if (ms->nzones >= ms->nzbuckets && zone_grow(ms))
 		return -ENOMEM;
-	h = key_hash(name, len, 0);
+	h = origin_hash(name, len);
 	pp = zone_find(ms, name, len, h);
 	z = *pp;
 	if (!z) {
@@ -1108,7 +1188,7 @@ int map_sync_zone_remove(struct map_sync *ms, const uint8_t *origin)
 		return len;
 	if (!ms->nzbuckets)
 		return -ENOENT;
-	pp = zone_find(ms, name, len, key_hash(name, len, 0));
+	pp = zone_find(ms, name, len, origin_hash(name, len));
 	z = *pp;
 	if (!z)
 		return -ENOENT;
@@ -1129,4 +1209,9 @@ int map_sync_zone_remove(struct map_sync *ms, const uint8_t *origin)
 unsigned long map_sync_count(const struct map_sync *ms)
 {
 	return ms->count;
+}
+
+unsigned long map_sync_collisions(const struct map_sync *ms)
+{
+	return ms->collisions;
 }
