@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* map_sync against the real program's maps (needs root): full syncs install,
  * change and remove answers; names land in the tier their length picks; zone
- * syncs touch only their zone's keys, and only those that changed. */
+ * syncs touch only their zone's keys, and only those that changed; of two
+ * names with one key, the first installed keeps it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -18,9 +19,12 @@
 
 #include "fastpath.h"
 #include "fp_answer.h"
+#include "log.h"
 #include "map_sync.h"
 #include "policy.h"
 #include "xdp_dns.skel.h"
+
+#define T_NAME_SEED	0x5eed0f0a11ce5ULL	/* the program's name_seed here */
 
 struct fixture {
 	struct xdp_dns_bpf	*skel;
@@ -93,29 +97,44 @@ static int put(struct map_sync *ms, const uint8_t *qname, size_t qlen, uint16_t 
 	return map_sync_put(&e, ms);
 }
 
-/* Looks the entry up as the XDP program would: key of its tier, exact bytes. */
-static int lookup(struct fixture *f, const uint8_t *qname, size_t qlen, uint16_t qtype,
-		  struct fp_answer *val)
+/* The entry under the query's key in its tier's map, as the XDP program
+ * finds it: its tier, -ENOENT when there is none, -ESRCH when the entry
+ * there is another query's (the program would not answer from it). */
+static int lookup_entry(struct fixture *f, const uint8_t *qname, size_t qlen, uint16_t qtype,
+			struct fp_entry *ent)
 {
-	struct fp_answer_key key;
-	int tier = fp_key_build(&key, qname, qlen, qtype);
+	struct fp_key key;
+	int tier = fp_key_build(&key, T_NAME_SEED, qname, qlen, qtype);
 
 	assert_true(tier >= 0 && tier < FP_TIERS);
-	if (bpf_map_lookup_elem(f->fds[tier], &key, val))
+	memset(ent, 0, sizeof(*ent));
+	if (bpf_map_lookup_elem(f->fds[tier], &key, ent))
 		return -errno;
+	if (!fp_entry_matches(ent, tier, qname, qlen, qtype))
+		return -ESRCH;
 	return tier;
 }
 
-static unsigned long map_entries(int fd, size_t key_size)
+/* The answer of the query, as lookup_entry (zero when there is none). */
+static int lookup(struct fixture *f, const uint8_t *qname, size_t qlen, uint16_t qtype,
+		  struct fp_answer *val)
 {
-	uint8_t key[4 + FP_QNAME_WIRE_MAX], next[4 + FP_QNAME_WIRE_MAX];
+	struct fp_entry ent;
+	int ret = lookup_entry(f, qname, qlen, qtype, &ent);
+
+	*val = ent.answer;
+	return ret;
+}
+
+static unsigned long map_entries(int fd)
+{
+	struct fp_key key, next;
 	unsigned long n = 0;
 	void *prev = NULL;
 
-	(void)key_size;
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
 		n++;
 	}
 	return n;
@@ -127,7 +146,7 @@ static unsigned long all_entries(struct fixture *f)
 	int i;
 
 	for (i = 0; i < FP_TIERS; i++)
-		n += map_entries(f->fds[i], 4 + tier_size[i]);
+		n += map_entries(f->fds[i]);
 	return n;
 }
 
@@ -141,9 +160,16 @@ static int setup(void **state)
 		free(f);
 		return -1;
 	}
-	f->skel = xdp_dns_bpf__open_and_load();
+	f->skel = xdp_dns_bpf__open();
 	if (!f->skel) {
+		fprintf(stderr, "test_map_sync: open: %s\n", strerror(errno));
+		free(f);
+		return -1;
+	}
+	f->skel->rodata->name_seed = T_NAME_SEED;
+	if (xdp_dns_bpf__load(f->skel)) {
 		fprintf(stderr, "test_map_sync: load: %s\n", strerror(errno));
+		xdp_dns_bpf__destroy(f->skel);
 		free(f);
 		return -1;
 	}
@@ -153,7 +179,7 @@ static int setup(void **state)
 	f->fds[3] = bpf_map__fd(f->skel->maps.answers_256);
 	for (i = 0; i < FP_TIERS; i++)
 		assert_true(f->fds[i] >= 0);
-	assert_int_equal(map_sync_new(&f->ms, f->fds), 0);
+	assert_int_equal(map_sync_new(&f->ms, f->fds, T_NAME_SEED), 0);
 	*state = f;
 	return 0;
 }
@@ -207,10 +233,10 @@ static void test_sync_cycles(void **state)
 	assert_int_equal(lookup(f, n100, l100, 1, &val), 2);
 	assert_int_equal(lookup(f, n200, l200, 1, &val), 3);
 	assert_int_equal(val.data[15], 6);
-	assert_int_equal(map_entries(f->fds[0], 36), 3);
-	assert_int_equal(map_entries(f->fds[1], 68), 1);
-	assert_int_equal(map_entries(f->fds[2], 132), 1);
-	assert_int_equal(map_entries(f->fds[3], 260), 1);
+	assert_int_equal(map_entries(f->fds[0]), 3);
+	assert_int_equal(map_entries(f->fds[1]), 1);
+	assert_int_equal(map_entries(f->fds[2]), 1);
+	assert_int_equal(map_entries(f->fds[3]), 1);
 
 	/* Second sync: www AAAA and the 100-byte name left the zone, www A changed. */
 	map_sync_begin(f->ms);
@@ -375,8 +401,8 @@ static void test_zone_sync(void **state)
 	struct fake_zone b = { { "x.b.example" }, { 5 }, 1, -1 };
 	struct fake_zone sub = { { "www.sub.a.example" }, { 9 }, 1, -1 };
 	struct fake_zone c = { { "x.c.example", "y.c.example" }, { 1, 2 }, 2, -1 };
-	struct fp_answer_key key;
-	struct fp_answer val;
+	struct fp_entry val;
+	struct fp_key key;
 	int tier;
 
 	wire(oa, "A.example");	/* any case */
@@ -401,10 +427,10 @@ static void test_zone_sync(void **state)
 
 	/* Only changed keys are written: an entry altered behind map_sync's
 	 * back stays altered by a sync that produces the same value for it. */
-	tier = fp_key_build(&key, q, wire(q, "x.b.example"), 1);
+	tier = fp_key_build(&key, T_NAME_SEED, q, wire(q, "x.b.example"), 1);
 	assert_true(tier >= 0);
 	assert_int_equal(bpf_map_lookup_elem(f->fds[tier], &key, &val), 0);
-	val.data[15] = 99;
+	val.answer.data[15] = 99;
 	assert_int_equal(bpf_map_update_elem(f->fds[tier], &key, &val, BPF_ANY), 0);
 	assert_int_equal(map_sync_zone(f->ms, ob, fake_walk, &b), 0);
 	assert_int_equal(installed(f, "x.b.example"), 99);
@@ -470,6 +496,353 @@ static void test_zone_sync_many(void **state)
 	}
 	assert_int_equal(map_sync_count(f->ms), 0);
 	assert_int_equal(all_entries(f), 0);
+}
+
+/* After a test that may fail halfway: no entry left for the next, and the
+ * log back on stderr. */
+static int clear_answers(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_key key;
+	int i;
+
+	log_set_sink((struct log_sink){ 0 });
+	for (i = 0; i < FP_TIERS; i++)
+		while (bpf_map_get_next_key(f->fds[i], NULL, &key) == 0)
+			if (bpf_map_delete_elem(f->fds[i], &key))
+				break;
+	return 0;
+}
+
+/* An installed value names its query: the program compares qtype, qlen and
+ * the zero-padded name words before it answers. */
+static void test_entry_fields(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t www[64], n100[256];
+	size_t lwww = wire(www, "www.example"), l100 = long_name(n100, 100);
+	const uint8_t *name;
+	struct fp_entry ent;
+	struct fp_key key;
+	size_t i;
+
+	map_sync_begin(f->ms);
+	assert_int_equal(put(f->ms, www, lwww, 28, 7, false), 0);
+	assert_int_equal(put(f->ms, n100, l100, 1, 8, false), 0);
+	assert_int_equal(map_sync_commit(f->ms), 0);
+
+	assert_int_equal(lookup_entry(f, www, lwww, 28, &ent), 0);
+	assert_int_equal(ent.qtype, 28);
+	assert_int_equal(ent.qlen, lwww);
+	name = (const uint8_t *)ent.qname;
+	assert_memory_equal(name, www, lwww);
+	for (i = lwww; i < tier_size[0]; i++)
+		assert_int_equal(name[i], 0);
+	for (i = 0; i < sizeof(ent.pad); i++)
+		assert_int_equal(ent.pad[i], 0);
+	assert_int_equal(ent.answer.data[15], 7);
+
+	assert_int_equal(lookup_entry(f, n100, l100, 1, &ent), 2);
+	assert_int_equal(ent.qtype, 1);
+	assert_int_equal(ent.qlen, 100);
+	name = (const uint8_t *)ent.qname;
+	assert_memory_equal(name, n100, l100);
+	for (i = l100; i < tier_size[2]; i++)
+		assert_int_equal(name[i], 0);
+	assert_int_equal(ent.answer.data[15], 8);
+
+	/* A name in upper case is the same name: its entry, lower case, is
+	 * updated, not taken for another name with its key. */
+	{
+		uint8_t upper[64];
+
+		map_sync_begin(f->ms);
+		assert_int_equal(put(f->ms, upper, wire(upper, "WWW.Example"), 28, 9, false), 0);
+		assert_int_equal(put(f->ms, n100, l100, 1, 8, false), 0);
+		assert_int_equal(map_sync_commit(f->ms), 0);
+		assert_int_equal(map_sync_count(f->ms), 2);
+		assert_int_equal(map_sync_collisions(f->ms), 0);
+		assert_int_equal(lookup_entry(f, www, lwww, 28, &ent), 0);
+		assert_memory_equal(ent.qname, www, lwww);
+		assert_int_equal(ent.answer.data[15], 9);
+	}
+
+	/* The key is the seed's: under another seed nothing is there. */
+	assert_int_equal(fp_key_build(&key, T_NAME_SEED + 1, www, lwww, 28), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(f->fds[0], &key, &ent), 0);
+	assert_int_equal(errno, ENOENT);
+
+	map_sync_begin(f->ms);
+	assert_int_equal(map_sync_commit(f->ms), 0);
+	assert_int_equal(all_entries(f), 0);
+}
+
+/* ---- two names, one key ---- */
+
+#define K_MUL	0x9e3779b97f4a7c15ULL
+
+/* The inverse of fp_key_step's multiplier mod 2^64 (Newton: each step doubles
+ * the correct low bits). */
+static uint64_t k_inverse(void)
+{
+	uint64_t x = K_MUL;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		x *= 2 - K_MUL * x;
+	return x;
+}
+
+/* The h ^ word that fp_key_step turned into @h: the xorshift by 32 is its
+ * own inverse, the multiply undone by the inverse. */
+static uint64_t key_unstep(uint64_t h)
+{
+	h ^= h >> 32;
+	return h * k_inverse();
+}
+
+static uint64_t name_word(const uint8_t *name, size_t i)
+{
+	uint64_t w;
+
+	memcpy(&w, name + 8 * i, 8);
+	return w;
+}
+
+/* The state before fp_key_final, as fp_answer.c computes it; name is zero
+ * padded to a whole number of words past its end. */
+static uint64_t key_state(const uint8_t *name, size_t len, uint16_t qtype)
+{
+	uint64_t h = fp_key_start(T_NAME_SEED, qtype, len);
+	size_t i;
+
+	for (i = 0; i <= len / 8; i++)
+		h = fp_key_step(h, name_word(name, i));
+	return h;
+}
+
+static uint32_t rng_state = 12345;
+
+static uint8_t rnd_lower(void)
+{
+	rng_state = rng_state * 1103515245 + 12345;
+	return 'a' + (rng_state >> 16) % 26;
+}
+
+/*
+ * Fills out (zero padded to FP_QNAME_WIRE_MAX) with a name of one label, len
+ * wire bytes, whose key under T_NAME_SEED equals that of (target, tlen) for
+ * the same qtype: word 0's letters drawn at random, word j solved so that the
+ * state after the name's last word is the target's, until the solved bytes are
+ * label bytes a query could carry (no upper case, which the program folds).
+ * Word j must lie inside the label.
+ */
+static void colliding_name(uint8_t *out, size_t len, size_t j, const uint8_t *target,
+			   size_t tlen, uint16_t qtype)
+{
+	uint64_t want = key_state(target, tlen, qtype), h, t, w;
+	int tries, ok;
+	size_t i;
+
+	assert_true(len >= 8 * (j + 1) + 1 && j > 0);
+	for (tries = 0; tries < 1000; tries++) {
+		memset(out, 0, FP_QNAME_WIRE_MAX);
+		out[0] = len - 2;
+		for (i = 1; i < len - 1; i++)
+			out[i] = rnd_lower();
+		/* back from the target through the fixed words after j */
+		t = want;
+		for (i = len / 8; i > j; i--)
+			t = key_unstep(t) ^ name_word(out, i);
+		h = fp_key_start(T_NAME_SEED, qtype, len);
+		for (i = 0; i < j; i++)
+			h = fp_key_step(h, name_word(out, i));
+		w = key_unstep(t) ^ h;
+		memcpy(out + 8 * j, &w, 8);
+		ok = 1;
+		for (i = 8 * j; i < 8 * j + 8; i++)
+			if (out[i] >= 'A' && out[i] <= 'Z')
+				ok = 0;
+		if (ok && (len != tlen || memcmp(out, target, len)))
+			return;
+	}
+	fail_msg("no colliding name in 1000 tries");
+}
+
+/* A zone of wire names (fake_walk's are text). */
+struct wire_zone {
+	const uint8_t	*names[2];
+	size_t		lens[2];
+	uint8_t		last[2];
+	int		n;
+};
+
+static int wire_walk(const void *src, fastpath_entry_cb cb, void *ctx)
+{
+	const struct wire_zone *wz = src;
+	uint8_t rr[16];
+	struct fastpath_entry e = { .qtype = 1, .answer = rr, .answer_len = sizeof(rr),
+				    .ancount = 1 };
+	int i, ret;
+
+	for (i = 0; i < wz->n; i++) {
+		e.qname = wz->names[i];
+		e.qname_len = wz->lens[i];
+		a_rr(rr, wz->last[i]);
+		ret = cb(&e, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Counts the warnings of names left out for their key, and swallows every
+ * message. */
+struct taken_log {
+	int	n;
+	char	last[512];
+};
+
+static bool taken_sink(void *ctx, enum log_level level, const char *msg)
+{
+	struct taken_log *tl = ctx;
+
+	if (level == LOG_LEVEL_WARN && strstr(msg, "has the key of")) {
+		tl->n++;
+		snprintf(tl->last, sizeof(tl->last), "%s", msg);
+	}
+	return true;
+}
+
+/* The last address byte of the query's answer, -ENOENT (no entry under its
+ * key) or -ESRCH (another query's entry there). */
+static int answered(struct fixture *f, const uint8_t *qname, size_t qlen)
+{
+	struct fp_answer val;
+	int ret = lookup(f, qname, qlen, 1, &val);
+
+	return ret < 0 ? ret : val.data[15];
+}
+
+/*
+ * Two names of one tier with one key: the first installed keeps the element,
+ * the second is the engine's (counted, logged) until the first goes, and no
+ * delete of the second reaches the first's element. A name of another tier
+ * with the same key is no conflict: it lives in another map.
+ */
+static void test_key_collision(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[FP_QNAME_WIRE_MAX], b[FP_QNAME_WIRE_MAX], c[FP_QNAME_WIRE_MAX];
+	struct taken_log tl = { 0 };
+	struct log_sink old;
+	struct map_sync *ms, *other;
+	struct wire_zone za = { { a }, { 32 }, { 1 }, 1 };
+	struct wire_zone zb = { { b }, { 32 }, { 2 }, 1 };
+	struct wire_zone zab = { { a, b }, { 32, 32 }, { 1, 2 }, 2 };
+	struct fp_key ka, kb, kc;
+	size_t i;
+
+	/* a: one label of 30 letters; b: the same length, word 1 solved; c:
+	 * 41 bytes (tier 1), word 4 solved. */
+	a[0] = 30;
+	for (i = 1; i <= 30; i++)
+		a[i] = 'a' + i % 26;
+	memset(a + 31, 0, sizeof(a) - 31);
+	colliding_name(b, 32, 1, a, 32, 1);
+	colliding_name(c, 41, 4, a, 32, 1);
+	assert_int_equal(fp_key_build(&ka, T_NAME_SEED, a, 32, 1), 0);
+	assert_int_equal(fp_key_build(&kb, T_NAME_SEED, b, 32, 1), 0);
+	assert_int_equal(fp_key_build(&kc, T_NAME_SEED, c, 41, 1), 1);
+	assert_true(ka.hash == kb.hash && ka.hash == kc.hash);
+	assert_memory_not_equal(a, b, 32);
+
+	assert_int_equal(map_sync_new(&ms, f->fds, T_NAME_SEED), 0);
+	old = log_set_sink((struct log_sink){ .fn = taken_sink, .ctx = &tl });
+
+	/* Full syncs: a first, so a keeps the key; c, in tier 1, is in too. */
+	map_sync_begin(ms);
+	assert_int_equal(put(ms, a, 32, 1, 1, false), 0);
+	assert_int_equal(put(ms, b, 32, 1, 2, false), 0);
+	assert_int_equal(put(ms, c, 41, 1, 3, false), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	assert_int_equal(answered(f, b, 32), -ESRCH);
+	assert_int_equal(answered(f, c, 41), 3);
+	assert_int_equal(map_sync_count(ms), 2);
+	assert_int_equal(all_entries(f), 2);
+	assert_int_equal(map_sync_collisions(ms), 1);
+	assert_int_equal(tl.n, 1);
+	assert_non_null(strstr(tl.last, "engine answers"));
+
+	/* b first this time: a, installed, keeps the key; the warning is
+	 * rate-limited, the count is not. */
+	map_sync_begin(ms);
+	assert_int_equal(put(ms, b, 32, 1, 2, false), 0);
+	assert_int_equal(put(ms, a, 32, 1, 1, false), 0);
+	assert_int_equal(put(ms, c, 41, 1, 3, false), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	assert_int_equal(answered(f, b, 32), -ESRCH);
+	assert_int_equal(map_sync_collisions(ms), 2);
+	assert_int_equal(tl.n, 1);
+
+	/* Deleting b, which never got in, leaves a's element; so does
+	 * another instance that does not know a. */
+	assert_int_equal(map_sync_delete(ms, b, 1), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	assert_int_equal(map_sync_new(&other, f->fds, T_NAME_SEED), 0);
+	assert_int_equal(map_sync_delete(other, b, 1), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	map_sync_free(other);
+
+	/* a goes: the next sync that produces b installs it, and now b
+	 * keeps the key against a. */
+	assert_int_equal(map_sync_delete(ms, a, 1), 0);
+	assert_int_equal(answered(f, a, 32), -ENOENT);
+	map_sync_begin(ms);
+	assert_int_equal(put(ms, b, 32, 1, 2, false), 0);
+	assert_int_equal(put(ms, a, 32, 1, 1, false), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(answered(f, b, 32), 2);
+	assert_int_equal(answered(f, a, 32), -ESRCH);
+	assert_int_equal(map_sync_collisions(ms), 3);
+	map_sync_begin(ms);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(all_entries(f), 0);
+
+	/* Zones, each name its own apex: removing b's zone leaves a's
+	 * element; removing a's lets b's next sync install b. */
+	assert_int_equal(map_sync_zone(ms, a, wire_walk, &za), 0);
+	assert_int_equal(map_sync_zone(ms, b, wire_walk, &zb), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	assert_int_equal(answered(f, b, 32), -ESRCH);
+	assert_int_equal(map_sync_collisions(ms), 4);
+	assert_int_equal(map_sync_zone_remove(ms, b), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	assert_int_equal(map_sync_zone(ms, b, wire_walk, &zb), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	assert_int_equal(map_sync_zone_remove(ms, a), 0);
+	assert_int_equal(answered(f, a, 32), -ENOENT);
+	assert_int_equal(map_sync_zone(ms, b, wire_walk, &zb), 0);
+	assert_int_equal(answered(f, b, 32), 2);
+	assert_int_equal(map_sync_zone_remove(ms, b), 0);
+	assert_int_equal(all_entries(f), 0);
+
+	/* One zone with both: a stays a's while the zone produces it; once
+	 * it does not, b is in by the sync after. */
+	assert_int_equal(map_sync_zone(ms, a, wire_walk, &zab), 0);
+	assert_int_equal(answered(f, a, 32), 1);
+	assert_int_equal(answered(f, b, 32), -ESRCH);
+	assert_int_equal(map_sync_zone(ms, a, wire_walk, &zb), 0);
+	assert_int_equal(map_sync_zone(ms, a, wire_walk, &zb), 0);
+	assert_int_equal(answered(f, b, 32), 2);
+	assert_int_equal(map_sync_count(ms), 1);
+	assert_int_equal(map_sync_zone_remove(ms, a), 0);
+	assert_int_equal(all_entries(f), 0);
+
+	log_set_sink(old);
+	map_sync_free(ms);
 }
 
 /* ---- steered entries: the policies map and the rule tries ---- */
@@ -647,7 +1020,7 @@ static void test_policy_entries(void **state)
 
 	policy_weighted(&pw);
 	policy_geo(&pg);
-	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+	assert_int_equal(map_sync_new(&ms, f->fds, T_NAME_SEED), 0);
 
 	/* Without the policy maps the engine answers steered names. */
 	map_sync_begin(ms);
@@ -798,7 +1171,7 @@ static void test_policy_zone_sync(void **state)
 
 	policy_weighted(&pw);
 	policy_geo(&pg);
-	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+	assert_int_equal(map_sync_new(&ms, f->fds, T_NAME_SEED), 0);
 	map_sync_set_policy_maps(ms, bpf_map__fd(f->skel->maps.policies),
 				 bpf_map__fd(f->skel->maps.policy_cidr_v4),
 				 bpf_map__fd(f->skel->maps.policy_cidr_v6),
@@ -850,7 +1223,7 @@ static void test_policy_write_fails(void **state)
 {
 	struct fixture *f = *state;
 	struct policy pg, pg2, pw;
-	struct fp_answer_key key;
+	struct fp_key key;
 	struct map_sync *ms;
 	uint8_t qname[64];
 	uint32_t ig, ig2, ih, region;
@@ -862,7 +1235,7 @@ static void test_policy_write_fails(void **state)
 	pg2.fp.weight[0] = 5;
 	for (i = 0; i < FP_TIERS; i++)
 		fds[i] = dup(f->fds[i]);
-	assert_int_equal(map_sync_new(&ms, fds), 0);
+	assert_int_equal(map_sync_new(&ms, fds, T_NAME_SEED), 0);
 	set_policy_maps(f, ms);
 	map_sync_set_slot_grace(ms, 0);
 
@@ -872,7 +1245,7 @@ static void test_policy_write_fails(void **state)
 	ig = steered_idx(f, "g.a.example", &pg, 11);
 
 	/* g's policy changes and its answer cannot be written. */
-	tier = fp_key_build(&key, qname, wire(qname, "g.a.example"), 1);
+	tier = fp_key_build(&key, T_NAME_SEED, qname, wire(qname, "g.a.example"), 1);
 	ro = read_only_fd(fds[tier]);
 	rw = dup(fds[tier]);
 	assert_true(dup2(ro, fds[tier]) == fds[tier]);
@@ -935,7 +1308,7 @@ static void test_policy_no_room(void **state)
 	codes = bpf_map_create(BPF_MAP_TYPE_HASH, "t_codes", sizeof(struct fp_code_key),
 			       sizeof(__u32), 1, NULL);
 	assert_true(c4 >= 0 && c6 >= 0 && codes >= 0);
-	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+	assert_int_equal(map_sync_new(&ms, f->fds, T_NAME_SEED), 0);
 	map_sync_set_policy_maps(ms, bpf_map__fd(f->skel->maps.policies), c4, c6, codes);
 
 	wire(origin, "s.example");
@@ -987,7 +1360,7 @@ static void test_policy_slot_grace(void **state)
 	policy_weighted(&pw);
 	pw2 = pw;
 	pw2.fp.weight[1] = 10;
-	assert_int_equal(map_sync_new(&ms, f->fds), 0);
+	assert_int_equal(map_sync_new(&ms, f->fds, T_NAME_SEED), 0);
 	set_policy_maps(f, ms);
 	map_sync_set_slot_grace(ms, 200);
 
@@ -1050,6 +1423,8 @@ int main(void)
 		cmocka_unit_test(test_bad_delete),
 		cmocka_unit_test(test_zone_sync),
 		cmocka_unit_test(test_zone_sync_many),
+		cmocka_unit_test_teardown(test_entry_fields, clear_answers),
+		cmocka_unit_test_teardown(test_key_collision, clear_answers),
 		cmocka_unit_test(test_policy_entries),
 		cmocka_unit_test(test_policy_zone_sync),
 		cmocka_unit_test(test_policy_write_fails),
