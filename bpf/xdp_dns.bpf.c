@@ -414,7 +414,7 @@ static __always_inline int fp_parse_opt(struct xdp_md *ctx, struct fp_query *q, 
 
 /*
  * The DNS header, the question and the optional OPT record. Leaves the key
- * (lower-cased name zero padded to its tier) in @s and returns the tier.
+ * and the lower-cased name in @s, and the tier of the name's length in @tier.
  */
 static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 					struct fp_scratch *s, int *tier)
