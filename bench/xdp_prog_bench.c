@@ -17,7 +17,7 @@
 #include "fp_policy.h"
 #include "geo.h"
 #include "pkt_builder.h"
-#include "xdp_dns.skel.h"
+#include "xdp_fixture.h"
 #include "xdp_pass.skel.h"
 #include "bench/xdp_reflect.skel.h"
 #include "bench/xdp_bench_restore.skel.h"
@@ -119,14 +119,12 @@ static int bench_fill_steered(struct bench *b, const int *fds)
 	struct fp_code_key ck = { .policy = 1, .kind = FP_GEO_CONTINENT, .code = "EU" };
 	struct fp_policy pol;
 	struct fp_answer a;
-	struct fp_entry e;
-	struct fp_key k;
-	uint8_t name[300], rrs[32];
+	uint8_t rrs[32];
 	char path[4096];
 	uint32_t idx, region;
 	struct geo *g;
 	size_t len = 0, n;
-	int i, tier, err;
+	int i, err;
 
 	for (i = 0; i < 2; i++) {
 		uint8_t addr[4] = { 198, 18, 1, i };
@@ -159,12 +157,10 @@ static int bench_fill_steered(struct bench *b, const int *fds)
 		if (err)
 			return err;
 		a.policy = idx;
-		tier = fp_entry_build(&e, &k, b->dns->rodata->name_seed, name,
-				      pb_name(name, names[idx]), 1, &a);
-		if (tier < 0)
-			return tier;
-		if (bpf_map_update_elem(fds[tier], &k, &e, BPF_ANY) ||
-		    bpf_map_update_elem(bpf_map__fd(b->dns->maps.policies), &idx, &pol, BPF_ANY))
+		err = xf_install(fds, b->dns->rodata->name_seed, names[idx], 1, &a);
+		if (err < 0)
+			return err;
+		if (bpf_map_update_elem(bpf_map__fd(b->dns->maps.policies), &idx, &pol, BPF_ANY))
 			return -errno;
 	}
 	region = 1;
@@ -189,28 +185,20 @@ static int bench_fill_steered(struct bench *b, const int *fds)
 
 static int bench_fill(struct bench *b)
 {
-	int fds[FP_TIERS] = {
-		bpf_map__fd(b->dns->maps.answers_32), bpf_map__fd(b->dns->maps.answers_64),
-		bpf_map__fd(b->dns->maps.answers_128), bpf_map__fd(b->dns->maps.answers_256),
-	};
 	char text[2][300] = { "www.example.com." };
+	int fds[FP_TIERS], i, err;
 	struct fp_answer a;
-	struct fp_entry e;
-	struct fp_key k;
-	uint8_t name[300], rr[64];
-	int i, tier, err;
+	uint8_t rr[64];
 
+	xf_answers_fds(b->dns, fds);
 	bench_long_name(text[1]);
 	err = fp_answer_build(&a, rr, pb_rr(rr, 1, 300, "\xc6\x12\x00\x0a", 4), 1, 0);
 	if (err)
 		return err;
 	for (i = 0; i < 2; i++) {
-		tier = fp_entry_build(&e, &k, b->dns->rodata->name_seed, name,
-				      pb_name(name, text[i]), 1, &a);
-		if (tier < 0)
-			return tier;
-		if (bpf_map_update_elem(fds[tier], &k, &e, BPF_ANY))
-			return -errno;
+		err = xf_install(fds, b->dns->rodata->name_seed, text[i], 1, &a);
+		if (err < 0)
+			return err;
 	}
 	return bench_fill_steered(b, fds);
 }

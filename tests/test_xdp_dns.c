@@ -18,7 +18,7 @@
 
 #include "fp_answer.h"
 #include "pkt_builder.h"
-#include "xdp_dns.skel.h"
+#include "xdp_fixture.h"
 
 #define T_DNS_PORT	53
 #define T_OUT_MAX	4096
@@ -39,7 +39,6 @@ static struct {
 	int		prog_fd;
 	int		answers_fd[FP_TIERS];
 	int		counters_fd;
-	int		ncpus;
 	struct t_entry	entries[32];
 	int		nentries;
 	char		name32[300], name33[300], name64[300], name65[300];
@@ -114,23 +113,17 @@ static const struct t_entry *t_find(const uint8_t *wire, size_t len, uint16_t qt
 static int t_install(void)
 {
 	struct fp_answer a;
-	struct fp_entry ent;
-	struct fp_key k;
-	uint8_t wire[300];
-	int i, tier, err;
+	int i, err;
 
 	for (i = 0; i < t.nentries; i++) {
 		const struct t_entry *e = &t.entries[i];
-		size_t n = pb_name(wire, e->name);
 
 		err = fp_answer_build(&a, e->rrs, e->len, e->ancount, e->flags);
 		if (err)
 			return err;
-		tier = fp_entry_build(&ent, &k, T_NAME_SEED, wire, n, e->qtype, &a);
-		if (tier < 0)
-			return tier;
-		if (bpf_map_update_elem(t.answers_fd[tier], &k, &ent, BPF_ANY))
-			return -errno;
+		err = xf_install(t.answers_fd, T_NAME_SEED, e->name, e->qtype, &a);
+		if (err < 0)
+			return err;
 	}
 	return 0;
 }
@@ -157,12 +150,8 @@ static int group_setup(void **state)
 		return -1;
 	}
 	t.prog_fd = bpf_program__fd(t.skel->progs.xdp_dns);
-	t.answers_fd[0] = bpf_map__fd(t.skel->maps.answers_32);
-	t.answers_fd[1] = bpf_map__fd(t.skel->maps.answers_64);
-	t.answers_fd[2] = bpf_map__fd(t.skel->maps.answers_128);
-	t.answers_fd[3] = bpf_map__fd(t.skel->maps.answers_256);
+	xf_answers_fds(t.skel, t.answers_fd);
 	t.counters_fd = bpf_map__fd(t.skel->maps.counters);
-	t.ncpus = libbpf_num_possible_cpus();
 
 	t_mkname(t.name32, 32, 'a');
 	t_mkname(t.name33, 33, 'b');
@@ -221,20 +210,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void t_counters(uint64_t *out)
-{
-	uint64_t vals[t.ncpus];
-	uint32_t i;
-	int c;
-
-	for (i = 0; i < FP_COUNTER_MAX; i++) {
-		assert_int_equal(bpf_map_lookup_elem(t.counters_fd, &i, vals), 0);
-		out[i] = 0;
-		for (c = 0; c < t.ncpus; c++)
-			out[i] += vals[c];
-	}
-}
-
 /* Runs the program once; returns the kernel's error or 0 with retval set. */
 static int t_run(const uint8_t *in, size_t len, uint8_t *out, uint32_t *out_len,
 		 uint32_t *retval)
@@ -260,18 +235,13 @@ static int t_run(const uint8_t *in, size_t len, uint8_t *out, uint32_t *out_len,
 static uint32_t t_run_counted(const uint8_t *in, size_t len, uint8_t *out, uint32_t *out_len,
 			      int counter)
 {
-	uint64_t before[FP_COUNTER_MAX], after[FP_COUNTER_MAX];
-	uint32_t retval;
-	int i;
+	uint32_t retval = XDP_ABORTED;
+	int moved;
 
-	t_counters(before);
-	assert_int_equal(t_run(in, len, out, out_len, &retval), 0);
-	t_counters(after);
-	for (i = 0; i < FP_COUNTER_MAX; i++) {
-		if (after[i] - before[i] != (i == counter ? 1u : 0u))
-			fail_msg("counter %d moved by %llu, expected counter %d", i,
-				 (unsigned long long)(after[i] - before[i]), counter);
-	}
+	assert_int_equal(xf_run_counted(t.prog_fd, t.counters_fd, in, len, out, T_OUT_MAX,
+					out_len, &retval, &moved), 0);
+	if (moved != counter)
+		fail_msg("counter %d moved, expected counter %d", moved, counter);
 	return retval;
 }
 
@@ -336,16 +306,6 @@ static size_t t_expected(const struct pb_frame *qf, const struct pb_dns *qd, uin
 	return pb_reply_build(out, qf, qd, e->rrs, e->len, e->ancount);
 }
 
-static void t_dump(const char *what, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	fprintf(stderr, "%s (%zu bytes):", what, len);
-	for (i = 0; i < len; i++)
-		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n  ", p[i]);
-	fprintf(stderr, "\n");
-}
-
 /* One case; a reply that must grow the frame by more than @grow_max bytes is
  * expected to be passed up as an error instead. */
 static void t_case(const struct tcase *c, long grow_max)
@@ -373,7 +333,7 @@ static void t_case(const struct tcase *c, long grow_max)
 
 	retval = t_run_counted(in, len, out, &out_len, counter);
 	if (retval != (uint32_t)verdict) {
-		t_dump("query", in, len);
+		xf_dump("query", in, len);
 		fail_msg("%s: verdict %u, expected %d", c->desc, retval, verdict);
 	}
 	if (verdict != XDP_TX) {
@@ -383,9 +343,9 @@ static void t_case(const struct tcase *c, long grow_max)
 		return;
 	}
 	if (out_len != elen || memcmp(out, exp, elen)) {
-		t_dump("query", in, len);
-		t_dump("reply", out, out_len);
-		t_dump("expected", exp, elen);
+		xf_dump("query", in, len);
+		xf_dump("reply", out, out_len);
+		xf_dump("expected", exp, elen);
 		fail_msg("%s: reply differs from the engine's", c->desc);
 	}
 	assert_int_equal(pb_verify_csums(out, out_len), 0);
@@ -1094,7 +1054,7 @@ static void test_garbage(void **state)
 		}
 		assert_int_equal(t_run(in, len, out, &out_len, &retval), 0);
 		if (retval != XDP_PASS) {
-			t_dump("garbage", in, len);
+			xf_dump("garbage", in, len);
 			fail_msg("garbage frame %d answered", n);
 		}
 		assert_int_equal(out_len, len);
@@ -1108,13 +1068,11 @@ static void test_dns_port(void **state)
 	static const struct tcase c = { "port", .tweak = tw_other_port };
 	uint8_t msg[PB_FRAME_MAX], in[PB_FRAME_MAX], out[T_OUT_MAX];
 	struct xdp_dns_bpf *skel;
+	int fds[FP_TIERS];
 	struct fp_answer a;
-	struct fp_entry ent;
-	struct fp_key k;
 	struct pb_frame f;
 	struct pb_dns d;
 	size_t len;
-	int tier;
 
 	(void)state;
 	if (!t.skel)
@@ -1125,10 +1083,8 @@ static void test_dns_port(void **state)
 	skel->rodata->name_seed = T_NAME_SEED;
 	assert_int_equal(xdp_dns_bpf__load(skel), 0);
 	assert_int_equal(fp_answer_build(&a, t.entries[0].rrs, t.entries[0].len, 1, 0), 0);
-	tier = fp_entry_build(&ent, &k, T_NAME_SEED, (const uint8_t *)"\x03www\x07" "example\x03" "com",
-			      17, 1, &a);
-	assert_int_equal(tier, 0);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.answers_32), &k, &ent, 0), 0);
+	xf_answers_fds(skel, fds);
+	assert_int_equal(xf_install(fds, T_NAME_SEED, "www.example.com.", 1, &a), 0);
 
 	t_defaults(&c, &f, &d);
 	c.tweak(&f, &d);
@@ -1176,10 +1132,7 @@ static void t_room_at_head(uint32_t tail_max)
 	assert_int_equal(xdp_dns_bpf__load(skel), 0);
 	t.skel = skel;
 	t.prog_fd = bpf_program__fd(skel->progs.xdp_dns);
-	t.answers_fd[0] = bpf_map__fd(skel->maps.answers_32);
-	t.answers_fd[1] = bpf_map__fd(skel->maps.answers_64);
-	t.answers_fd[2] = bpf_map__fd(skel->maps.answers_128);
-	t.answers_fd[3] = bpf_map__fd(skel->maps.answers_256);
+	xf_answers_fds(skel, t.answers_fd);
 	t.counters_fd = bpf_map__fd(skel->maps.counters);
 	assert_int_equal(t_install(), 0);
 	/* The head gives 256 - 40 bytes: XDP_PACKET_HEADROOM less a struct xdp_frame. */

@@ -22,7 +22,7 @@
 #include "fp_policy.h"
 #include "geo.h"
 #include "pkt_builder.h"
-#include "xdp_dns.skel.h"
+#include "xdp_fixture.h"
 
 #define T_NAME_SEED	0x9e5eedULL	/* the answer keys' (name_seed) */
 #define T_DNS_PORT	53
@@ -50,7 +50,6 @@ static struct {
 	int		answers_fd[FP_TIERS];
 	int		counters_fd, policies_fd, health_fd;
 	int		geo_v4_fd, geo_v6_fd, cidr_v4_fd, cidr_v6_fd, codes_fd;
-	int		ncpus;
 	struct fp_health health;
 } t;
 
@@ -61,10 +60,7 @@ static void t_bind(struct xdp_dns_bpf *skel)
 {
 	t.skel = skel;
 	t.prog_fd = bpf_program__fd(skel->progs.xdp_dns);
-	t.answers_fd[0] = bpf_map__fd(skel->maps.answers_32);
-	t.answers_fd[1] = bpf_map__fd(skel->maps.answers_64);
-	t.answers_fd[2] = bpf_map__fd(skel->maps.answers_128);
-	t.answers_fd[3] = bpf_map__fd(skel->maps.answers_256);
+	xf_answers_fds(skel, t.answers_fd);
 	t.counters_fd = bpf_map__fd(skel->maps.counters);
 	t.policies_fd = bpf_map__fd(skel->maps.policies);
 	t.health_fd = bpf_map__fd(skel->maps.health);
@@ -167,12 +163,9 @@ static void t_set_init(struct t_set *s, const char *name, uint16_t qtype, uint32
 /* The answer entry (all records back to back) and the policy. */
 static int t_set_install(const struct t_set *s)
 {
-	uint8_t wire[300], data[FP_ANSWER_MAX];
+	uint8_t data[FP_ANSWER_MAX];
 	struct fp_answer a;
-	struct fp_entry e;
-	struct fp_key k;
-	size_t n = pb_name(wire, s->name);
-	int i, tier, err;
+	int i, err;
 
 	for (i = 0; i < s->nrecords; i++)
 		memcpy(data + i * s->rr_len, s->rrs[i], s->rr_len);
@@ -181,27 +174,12 @@ static int t_set_install(const struct t_set *s)
 	if (err)
 		return err;
 	a.policy = s->pidx;
-	tier = fp_entry_build(&e, &k, T_NAME_SEED, wire, n, s->qtype, &a);
-	if (tier < 0)
-		return tier;
-	if (bpf_map_update_elem(t.answers_fd[tier], &k, &e, BPF_ANY) ||
-	    bpf_map_update_elem(t.policies_fd, &s->pidx, &s->pol, BPF_ANY))
+	err = xf_install(t.answers_fd, T_NAME_SEED, s->name, s->qtype, &a);
+	if (err < 0)
+		return err;
+	if (bpf_map_update_elem(t.policies_fd, &s->pidx, &s->pol, BPF_ANY))
 		return -errno;
 	return 0;
-}
-
-static void t_counters(uint64_t *out)
-{
-	uint64_t vals[t.ncpus];
-	uint32_t i;
-	int c;
-
-	for (i = 0; i < FP_COUNTER_MAX; i++) {
-		assert_int_equal(bpf_map_lookup_elem(t.counters_fd, &i, vals), 0);
-		out[i] = 0;
-		for (c = 0; c < t.ncpus; c++)
-			out[i] += vals[c];
-	}
 }
 
 struct t_query {
@@ -250,44 +228,15 @@ static size_t t_frame(const struct t_set *s, const struct t_query *tq, struct pb
 	return pb_build(out, PB_FRAME_MAX, f, msg, pb_dns_build(msg, d));
 }
 
-static void t_dump(const char *what, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	fprintf(stderr, "%s (%zu bytes):", what, len);
-	for (i = 0; i < len; i++)
-		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n  ", p[i]);
-	fprintf(stderr, "\n");
-}
-
 /* Runs the program once; returns its verdict and the counter that moved. */
 static uint32_t t_run(const uint8_t *in, size_t len, uint8_t *out, uint32_t *out_len,
 		      int *counter)
 {
-	uint64_t before[FP_COUNTER_MAX], after[FP_COUNTER_MAX];
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = T_OUT_MAX,
-		.repeat = 1,
-	);
-	int i, moved = 0;
+	uint32_t retval = XDP_ABORTED;
 
-	t_counters(before);
-	assert_int_equal(bpf_prog_test_run_opts(t.prog_fd, &opts), 0);
-	t_counters(after);
-	*counter = -1;
-	for (i = 0; i < FP_COUNTER_MAX; i++) {
-		if (after[i] != before[i]) {
-			moved++;
-			*counter = i;
-			assert_int_equal(after[i] - before[i], 1);
-		}
-	}
-	assert_int_equal(moved, 1);
-	*out_len = opts.data_size_out;
-	return opts.retval;
+	assert_int_equal(xf_run_counted(t.prog_fd, t.counters_fd, in, len, out, T_OUT_MAX,
+					out_len, &retval, counter), 0);
+	return retval;
 }
 
 /*
@@ -308,7 +257,7 @@ static int t_answer(const struct t_set *s, const struct t_query *tq, uint8_t *or
 	assert_true(len > 0);
 	verdict = t_run(in, len, out, &out_len, &counter);
 	if (verdict != XDP_TX || counter != FP_TX_ANSWER) {
-		t_dump("query", in, len);
+		xf_dump("query", in, len);
 		fail_msg("%s: verdict %u, counter %d", s->name, verdict, counter);
 	}
 	assert_int_equal(pb_verify_csums(out, out_len), 0);
@@ -325,7 +274,7 @@ static int t_answer(const struct t_set *s, const struct t_query *tq, uint8_t *or
 				break;
 		}
 		if (i == s->nrecords) {
-			t_dump("reply", out, out_len);
+			xf_dump("reply", out, out_len);
 			fail_msg("%s: answer record %d is none of the set's", s->name, j);
 		}
 		order[j] = i;
@@ -334,9 +283,9 @@ static int t_answer(const struct t_set *s, const struct t_query *tq, uint8_t *or
 
 	elen = pb_reply_build(exp, &f, &d, rrs, n * s->rr_len, n);
 	if (out_len != elen || memcmp(out, exp, elen)) {
-		t_dump("query", in, len);
-		t_dump("reply", out, out_len);
-		t_dump("expected", exp, elen);
+		xf_dump("query", in, len);
+		xf_dump("reply", out, out_len);
+		xf_dump("expected", exp, elen);
 		fail_msg("%s: reply differs from the engine's", s->name);
 	}
 	return n;
@@ -405,7 +354,6 @@ static int group_setup(void **state)
 		fprintf(stderr, "test_xdp_policy: BPF_PROG_TEST_RUN needs root: skipping\n");
 		return 0;
 	}
-	t.ncpus = libbpf_num_possible_cpus();
 	skel = t_load(UINT32_MAX);
 	if (!skel)
 		return -1;
@@ -749,24 +697,18 @@ static void test_broken(void **state)
 	assert_int_equal(t_set_install(&s), 0);
 	s.pidx = missing;
 	{
-		uint8_t wire[300], data[FP_ANSWER_MAX] = { 0 };
-		size_t n = pb_name(wire, s.name);
+		uint8_t data[FP_ANSWER_MAX] = { 0 };
 		struct fp_answer a;
-		struct fp_entry e;
-		struct fp_key k;
-		int tier;
 
 		memcpy(data, s.rrs[0], T_RR_A);
 		memcpy(data + T_RR_A, s.rrs[1], T_RR_A);
 		assert_int_equal(fp_answer_build(&a, data, 2 * T_RR_A, 2, FP_ANSWER_F_POLICY), 0);
 		a.policy = missing;
-		tier = fp_entry_build(&e, &k, T_NAME_SEED, wire, n, 1, &a);
-		assert_int_equal(tier, 0);
-		assert_int_equal(bpf_map_update_elem(t.answers_fd[tier], &k, &e, BPF_ANY), 0);
+		assert_int_equal(xf_install(t.answers_fd, T_NAME_SEED, s.name, 1, &a), 0);
 		t_expect_pass(&s, &q, FP_PASS_ERROR);
 		/* An index never written: a zeroed policy. */
-		e.answer.policy = 11;
-		assert_int_equal(bpf_map_update_elem(t.answers_fd[tier], &k, &e, BPF_ANY), 0);
+		a.policy = 11;
+		assert_int_equal(xf_install(t.answers_fd, T_NAME_SEED, s.name, 1, &a), 0);
 		t_expect_pass(&s, &q, FP_PASS_ERROR);
 	}
 
