@@ -104,13 +104,6 @@ struct fp_code_key {
 	char	code[2];
 };
 
-/*
- * The region of a client, most specific first: the longest matching CIDR
- * rule, else the rule for its country, else for its continent, else region 0.
- * Both sides resolve it with their own lookups; this is the selection that
- * follows, shared as code.
- */
-
 static __always_inline __u32 fp_policy_xorshift(__u32 x)
 {
 	x ^= x << 13;
@@ -138,6 +131,10 @@ static __always_inline int fp_policy_down(const struct fp_health *h, __u16 slot)
 }
 
 /*
+ * The selection that follows the client's region (its longest matching CIDR
+ * rule, else the rule for its country, else for its continent, else region
+ * 0), which each side resolves with its own lookups.
+ *
  * Chooses the records that answer, in answer order, into order[] (room for
  * FP_POLICY_RECORDS_MAX) and returns how many; 0 only for a broken policy.
  * The region's primaries that are healthy; else its secondaries that are;
