@@ -85,15 +85,15 @@ int zone_builder_new(struct zone_builder **out, const uint8_t *origin);
  * lies outside a given origin. -errno with a reason in err, which starts with
  * "file:line: " when rr has a position. */
 int zone_builder_add(struct zone_builder *b, const struct dns_rr *rr, char *err, size_t errlen);
-/* Checks the zone (an SOA, NS at the apex, no out-of-zone data; missing glue is
- * a warning) and returns the version. Errors on one name carry the position of
- * its first record, as above. The builder is freed either way. */
 /* Steers the RRset (owner, type) added already with p, whose records are its
  * records in the order added; the version takes p over, also on failure:
  * -ENOENT without such an RRset, -EEXIST if it has a policy. */
 struct policy;
 int zone_builder_set_policy(struct zone_builder *b, const uint8_t *owner, uint16_t type,
 			    struct policy *p);
+/* Checks the zone (an SOA, NS at the apex, no out-of-zone data; missing glue is
+ * a warning) and returns the version. Errors on one name carry the position of
+ * its first record, as above. The builder is freed either way. */
 int zone_builder_finish(struct zone_builder *b, struct zone **out, char *err, size_t errlen);
 void zone_builder_free(struct zone_builder *b);
 

@@ -1313,7 +1313,7 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 	char *canon = NULL, on[DNS_NAME_TEXT_MAX], tn[16];
 	size_t pos, old_plen = 0, plen;
 	struct store_rrset rs;
-	bool exists, is_apex;
+	bool exists, is_apex, same_policy;
 	uint32_t ttl, old_ttl = 0;
 	uint16_t type, rdlen;
 	int ret;
@@ -1435,11 +1435,12 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 		internal(e, ret, "records");
 		goto out;
 	}
+	/* Only a replace sets the policy; the others keep it (none: see above). */
 	plen = canon ? strlen(canon) : 0;
-	if (c->op != ZONE_ADMIN_REPLACE)
-		plen = old_plen;
+	same_policy = c->op != ZONE_ADMIN_REPLACE ||
+		      (plen == old_plen && (!plen || !memcmp(canon, old_policy, plen)));
 	if (exists && ttl == old_ttl && out.len == old.len && !memcmp(out.data, old.data, old.len) &&
-	    plen == old_plen && (!plen || !memcmp(canon, old_policy, plen)))
+	    same_policy)
 		goto out;	/* the same records in the same order: no change */
 	if (!exists && !out.count)
 		goto out;
@@ -1457,7 +1458,7 @@ static int apply_one(struct zone_admin_txn *t, struct store_zone *z,
 		rs.data_len = out.len;
 		/* A replace sets the policy (none: a plain RRset again). */
 		rs.policy = (const uint8_t *)canon;
-		rs.policy_len = canon ? strlen(canon) : 0;
+		rs.policy_len = plen;
 		ret = store_rrset_put(t->st, z->id, &rs);
 		if (!ret && !exists)
 			z->nrrsets++;
