@@ -109,6 +109,8 @@ static void test_pins_attach_close(void **state)
 	assert_int_equal(xdp_loader_answers_fd(xl, FP_TIERS), -EINVAL);
 	assert_int_equal(xdp_loader_answers_fd(xl, -1), -EINVAL);
 	assert_true(xdp_loader_counters_fd(xl) >= 0);
+	/* A seed drawn for the answer keys (zero only once in 2^64). */
+	assert_true(xdp_loader_name_seed(xl) != 0);
 
 	/* The pinned counters are the loader's counters. */
 	pin_path(path, sizeof(path), instance, "counters");

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct policy;
+
 struct fastpath_entry {
 	const uint8_t	*qname;		/* lower-case wire name */
 	uint8_t		qname_len;	/* including the root label */
@@ -19,8 +21,6 @@ struct fastpath_entry {
 	 * answer_len / ancount bytes, and map sync installs the policy too. */
 	const struct policy *policy;
 };
-
-struct policy;
 
 typedef int (*fastpath_entry_cb)(const struct fastpath_entry *e, void *ctx);
 

@@ -56,7 +56,6 @@ struct xdp_loader {
 	enum xdp_loader_mode	mode;
 	char			instance[XDP_LOADER_INSTANCE_MAX + 1];
 	char			pin_dir[PATH_MAX];
-	uint64_t		name_seed;	/* the program's, for answer keys */
 	bool			pinned;
 	struct xdp_loader_iface	ifaces[XDP_LOADER_IFACES_MAX];
 	int			n_ifaces;
@@ -434,6 +433,7 @@ int xdp_loader_open(struct xdp_loader **out, const struct xdp_loader_opts *opts)
 	const char *instance = opts && opts->instance ? opts->instance : "default";
 	uint16_t port = opts && opts->dns_port ? opts->dns_port : 53;
 	struct xdp_loader *xl;
+	uint64_t seed;
 	int err, n;
 
 	*out = NULL;
@@ -461,7 +461,7 @@ int xdp_loader_open(struct xdp_loader **out, const struct xdp_loader_opts *opts)
 		goto out;
 	/* Fresh at every start: nobody can choose names whose answer keys
 	 * collide and push each other off the fast path. */
-	if (getrandom(&xl->name_seed, sizeof(xl->name_seed), 0) != sizeof(xl->name_seed)) {
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
 		err = -errno;
 		log_err("xdp: getrandom: %s", strerror(-err));
 		goto out;
@@ -474,7 +474,7 @@ int xdp_loader_open(struct xdp_loader **out, const struct xdp_loader_opts *opts)
 		goto out;
 	}
 	xl->maps->rodata->dns_port = port;
-	xl->maps->rodata->name_seed = xl->name_seed;
+	xl->maps->rodata->name_seed = seed;
 	bpf_program__set_autoload(xl->maps->progs.xdp_dns, false);
 	err = xdp_dns_bpf__load(xl->maps);
 	if (err) {
@@ -492,7 +492,7 @@ int xdp_loader_open(struct xdp_loader **out, const struct xdp_loader_opts *opts)
 		goto out;
 	}
 	xl->prog->rodata->dns_port = port;
-	xl->prog->rodata->name_seed = xl->name_seed;
+	xl->prog->rodata->name_seed = seed;
 	err = xdp_loader_share_maps(xl);
 	if (err)
 		goto out;
@@ -674,7 +674,7 @@ int xdp_loader_answers_fd(const struct xdp_loader *xl, int tier)
 
 uint64_t xdp_loader_name_seed(const struct xdp_loader *xl)
 {
-	return xl ? xl->name_seed : 0;
+	return xl ? xl->maps->rodata->name_seed : 0;
 }
 
 int xdp_loader_counters_fd(const struct xdp_loader *xl)
