@@ -237,6 +237,8 @@ static int steering_geo(json_t *policy, const struct steering_flags *f, char *er
 	json_t *geo = json_object(), *rules = json_array();
 	int i, ret = -ENOMEM;
 
+	/* "rules" first, so that a default given among the rules still comes after
+	 * them, as the API writes it. */
 	if (!geo || !rules || json_object_set(geo, "rules", rules))
 		goto out;
 	for (i = 0; i < f->ngeo && i <= STEERING_GEO_MAX; i++) {
@@ -248,14 +250,6 @@ static int steering_geo(json_t *policy, const struct steering_flags *f, char *er
 		ret = cli_reason(err, errlen, "--geo: at most %d rules and a default",
 				 STEERING_GEO_MAX);
 		goto out;
-	}
-	/* The API's order: rules, then default. */
-	if (json_object_get(geo, "default")) {
-		json_t *def = json_incref(json_object_get(geo, "default"));
-
-		ret = -ENOMEM;
-		if (json_object_del(geo, "default") || json_object_set_new(geo, "default", def))
-			goto out;
 	}
 	ret = json_object_set(policy, "geo", geo) ? -ENOMEM : 0;
 out:
