@@ -125,6 +125,7 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 	int ret = -EINVAL;
 
 	*out = NULL;
+	err[0] = '\0';	/* still empty at fail: out of memory */
 	if (!s->name || !*s->name)
 		return cli_reason(err, errlen, "the check needs a NAME");
 	if (!s->type)
@@ -187,7 +188,9 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 		goto nomem;
 	if (s->expect) {
 		ret = healthcheck_expect(s->expect, &v, err, errlen);
-		if (ret || json_object_set_new(o, "expect", v))
+		if (!ret && json_object_set_new(o, "expect", v))
+			ret = -ENOMEM;
+		if (ret)
 			goto fail;
 	}
 	if (s->body && json_object_set_new(o, "body", json_string(s->body))) {

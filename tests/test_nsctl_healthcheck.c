@@ -185,6 +185,38 @@ static void test_body_refused(void **state)
 	assert_refused(&s, "needs a NAME");
 }
 
+/* json_set_alloc_funcs: an allocator that fails from the nth call on. */
+static int alloc_left;
+
+static void *alloc_some(size_t n)
+{
+	return alloc_left-- > 0 ? malloc(n) : NULL;
+}
+
+/* Out of memory at any point is a refusal, never a success without a body. */
+static void test_body_nomem(void **state)
+{
+	struct healthcheck_spec s = { .name = "web1", .type = "http",
+				      .target = "198.18.0.2:80", .interval = "10",
+				      .timeout = "2", .expect = "200,204", .body = "ok" };
+	char err[256];
+	json_t *o;
+	int n, ret;
+	(void)state;
+
+	for (n = 0; n < 64; n++) {
+		alloc_left = n;
+		json_set_alloc_funcs(alloc_some, free);
+		ret = healthcheck_json(&s, &o, err, sizeof(err));
+		json_set_alloc_funcs(malloc, free);
+		if (!ret && !o)
+			fail_msg("allocation %d failing: success without a body", n);
+		if (ret)
+			assert_null(o);
+		json_decref(o);
+	}
+}
+
 static void test_probe_text(void **state)
 {
 	json_t *ok = json_loads("{\"ok\": true, \"ms\": 12, \"status\": 200, \"error\": null}",
@@ -361,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_body_refused),
+		cmocka_unit_test(test_body_nomem),
 		cmocka_unit_test(test_probe_text),
 		cmocka_unit_test_setup(test_create_set, reset),
 		cmocka_unit_test_setup(test_list_get_delete, reset),
