@@ -56,19 +56,6 @@ static int reset(void **state)
 	return 0;
 }
 
-static const char *req_body(const char *req)
-{
-	const char *p = strstr(req, "\r\n\r\n");
-
-	return p ? p + 4 : "";
-}
-
-static void assert_request(const char *req, const char *line)
-{
-	if (strncmp(req, line, strlen(line)) || strncmp(req + strlen(line), " HTTP/1.1\r\n", 11))
-		fail_msg("request '%.80s' is not '%s'", req, line);
-}
-
 static void test_target(void **state)
 {
 	(void)state;
@@ -277,17 +264,17 @@ static void test_create_set(void **state)
 	json_decref(j);
 	http_fixture_stop(&fx);
 	assert_int_equal(fx.nrequests, 4);
-	assert_request(fx.requests[0], "POST /v1/healthchecks");
-	assert_string_equal(req_body(fx.requests[0]),
+	http_fixture_assert_request(fx.requests[0], "POST /v1/healthchecks");
+	assert_string_equal(http_fixture_body(fx.requests[0]),
 			    "{\"name\":\"new1\",\"type\":\"https\",\"target\":\"198.18.0.3:443\","
 			    "\"verify\":false,\"expect\":[200]}");
-	assert_request(fx.requests[1], "PUT /v1/healthchecks/web1");
-	assert_string_equal(req_body(fx.requests[1]),
+	http_fixture_assert_request(fx.requests[1], "PUT /v1/healthchecks/web1");
+	assert_string_equal(http_fixture_body(fx.requests[1]),
 			    "{\"name\":\"web1\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
 			    "\"path\":\"/health\",\"host\":\"www.example.com\",\"interval\":30,"
 			    "\"timeout\":5,\"fall\":3,\"rise\":2,\"body\":\"ok\"}");
 	assert_non_null(strstr(fx.requests[1], "\r\nIdempotency-Key: nsctl-"));
-	assert_request(fx.requests[2], "POST /v1/healthchecks");
+	http_fixture_assert_request(fx.requests[2], "POST /v1/healthchecks");
 }
 
 static void test_list_get_delete(void **state)
@@ -347,10 +334,10 @@ static void test_list_get_delete(void **state)
 	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, del), NSCTL_EXIT_OK);
 	assert_string_equal(out, "healthcheck web 1 deleted\n");
 	http_fixture_stop(&fx);
-	assert_request(fx.requests[0], "GET /v1/healthchecks?account=acme");
-	assert_request(fx.requests[1], "GET /v1/healthchecks/web1");
-	assert_request(fx.requests[2], "DELETE /v1/healthchecks/web%201");
-	assert_request(fx.requests[3], "DELETE /v1/healthchecks/web%201");
+	http_fixture_assert_request(fx.requests[0], "GET /v1/healthchecks?account=acme");
+	http_fixture_assert_request(fx.requests[1], "GET /v1/healthchecks/web1");
+	http_fixture_assert_request(fx.requests[2], "DELETE /v1/healthchecks/web%201");
+	http_fixture_assert_request(fx.requests[3], "DELETE /v1/healthchecks/web%201");
 }
 
 static void test_usage_sends_nothing(void **state)
