@@ -188,6 +188,16 @@ int cli_help(void)
 	return NSCTL_EXIT_OK;
 }
 
+int cli_reason(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 int cli_bad_usage(const char *fmt, ...)
 {
 	va_list ap;

@@ -59,6 +59,10 @@ int cli_help(void);
  * usage line; returns NSCTL_EXIT_USAGE. */
 int cli_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes why a value is refused into err (len bytes), for the caller to report
+ * with cli_bad_usage; returns -EINVAL. */
+int cli_reason(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Checks that the operands left after the options number between min and max
  * (max < 0: any); reports like cli_bad_usage and returns false when not. */
 bool cli_operands(int argc, char **argv, int min, int max);

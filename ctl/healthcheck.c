@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>	/* isfinite */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +31,6 @@ enum {
 	OPT_NO_VERIFY,
 	OPT_ACCOUNT,
 };
-
-static int healthcheck_fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int healthcheck_fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 bool healthcheck_target_ok(const char *target)
 {
@@ -88,8 +74,8 @@ static json_t *healthcheck_seconds(const char *s, const char *flag, double min, 
 	errno = 0;
 	v = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v) || v < min || v > 86400) {
-		healthcheck_fail(err, errlen, "%s: '%s' is not a number of seconds (%g-86400)",
-				 flag, s, min);
+		cli_reason(err, errlen, "%s: '%s' is not a number of seconds (%g-86400)",
+			   flag, s, min);
 		return NULL;
 	}
 	if (v == (double)(json_int_t)v)
@@ -111,13 +97,13 @@ static int healthcheck_expect(const char *text, json_t **out, char *err, size_t 
 		if (next)
 			*next++ = '\0';
 		if (++n > HEALTHCHECK_EXPECT_MAX) {
-			ret = healthcheck_fail(err, errlen, "--expect: at most %d status codes",
-					       HEALTHCHECK_EXPECT_MAX);
+			ret = cli_reason(err, errlen, "--expect: at most %d status codes",
+					 HEALTHCHECK_EXPECT_MAX);
 			goto out;
 		}
 		if (cli_parse_long(item, 100, 599, &code)) {
-			ret = healthcheck_fail(err, errlen, "--expect: '%s' is not an HTTP status "
-					       "(100-599)", item);
+			ret = cli_reason(err, errlen, "--expect: '%s' is not an HTTP status "
+					 "(100-599)", item);
 			goto out;
 		}
 		if (json_array_append_new(arr, json_integer(code)))
@@ -139,32 +125,33 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 	int ret = -EINVAL;
 
 	*out = NULL;
+	err[0] = '\0';	/* still empty at fail: out of memory */
 	if (!s->name || !*s->name)
-		return healthcheck_fail(err, errlen, "the check needs a NAME");
+		return cli_reason(err, errlen, "the check needs a NAME");
 	if (!s->type)
-		return healthcheck_fail(err, errlen, "--type is required (http, https or tcp)");
+		return cli_reason(err, errlen, "--type is required (http, https or tcp)");
 	http = !strcmp(s->type, "http") || !strcmp(s->type, "https");
 	tcp = !strcmp(s->type, "tcp");
 	if (!http && !tcp)
-		return healthcheck_fail(err, errlen, "--type: '%s' is not http, https or tcp",
-					s->type);
+		return cli_reason(err, errlen, "--type: '%s' is not http, https or tcp",
+				  s->type);
 	if (!s->target)
-		return healthcheck_fail(err, errlen, "--target ADDR:PORT is required");
+		return cli_reason(err, errlen, "--target ADDR:PORT is required");
 	if (!healthcheck_target_ok(s->target))
-		return healthcheck_fail(err, errlen, "--target: '%s' is not ADDR:PORT "
-					"(198.18.0.2:80, [2001:db8::2]:443)", s->target);
+		return cli_reason(err, errlen, "--target: '%s' is not ADDR:PORT "
+				  "(198.18.0.2:80, [2001:db8::2]:443)", s->target);
 	if (tcp && (s->path || s->host || s->expect || s->body))
-		return healthcheck_fail(err, errlen, "--path, --host, --expect and --body are "
-					"for http and https checks");
+		return cli_reason(err, errlen, "--path, --host, --expect and --body are "
+				  "for http and https checks");
 	if (s->no_verify && strcmp(s->type, "https"))
-		return healthcheck_fail(err, errlen, "--no-verify is for https checks");
+		return cli_reason(err, errlen, "--no-verify is for https checks");
 	if (s->path && s->path[0] != '/')
-		return healthcheck_fail(err, errlen, "--path: '%s' does not start with /",
-					s->path);
+		return cli_reason(err, errlen, "--path: '%s' does not start with /",
+				  s->path);
 	if (s->fall && (s->fall < 1 || s->fall > HEALTHCHECK_FALL_MAX))
-		return healthcheck_fail(err, errlen, "--fall: 1-%d probes", HEALTHCHECK_FALL_MAX);
+		return cli_reason(err, errlen, "--fall: 1-%d probes", HEALTHCHECK_FALL_MAX);
 	if (s->rise && (s->rise < 1 || s->rise > HEALTHCHECK_RISE_MAX))
-		return healthcheck_fail(err, errlen, "--rise: 1-%d probes", HEALTHCHECK_RISE_MAX);
+		return cli_reason(err, errlen, "--rise: 1-%d probes", HEALTHCHECK_RISE_MAX);
 
 	o = json_object();
 	if (!o)
@@ -192,7 +179,7 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 	if (s->interval && s->timeout &&
 	    json_number_value(json_object_get(o, "timeout")) >=
 	    json_number_value(json_object_get(o, "interval"))) {
-		ret = healthcheck_fail(err, errlen, "--timeout must be less than --interval");
+		ret = cli_reason(err, errlen, "--timeout must be less than --interval");
 		goto fail;
 	}
 	if (s->fall && json_object_set_new(o, "fall", json_integer(s->fall)))
@@ -201,11 +188,13 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 		goto nomem;
 	if (s->expect) {
 		ret = healthcheck_expect(s->expect, &v, err, errlen);
-		if (ret || json_object_set_new(o, "expect", v))
+		if (!ret && json_object_set_new(o, "expect", v))
+			ret = -ENOMEM;
+		if (ret)
 			goto fail;
 	}
 	if (s->body && json_object_set_new(o, "body", json_string(s->body))) {
-		ret = healthcheck_fail(err, errlen, "a value is not UTF-8 text");
+		ret = cli_reason(err, errlen, "a value is not UTF-8 text");
 		goto fail;
 	}
 	if (s->account && json_object_set_new(o, "account", json_string(s->account)))
@@ -214,7 +203,7 @@ int healthcheck_json(const struct healthcheck_spec *s, json_t **out, char *err, 
 	return 0;
 nomem:
 	/* json_string() fails on text that is not UTF-8 too. */
-	ret = healthcheck_fail(err, errlen, "a value is not UTF-8 text");
+	ret = cli_reason(err, errlen, "a value is not UTF-8 text");
 fail:
 	if (ret == -EINVAL && !*err)
 		ret = -ENOMEM;

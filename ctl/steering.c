@@ -23,19 +23,6 @@ bool steering_given(const struct steering_flags *f)
 	return f->weights || f->healthchecks || f->failover || f->multivalue || f->ngeo;
 }
 
-static int steering_fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int steering_fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /*
  * Splits text at sep into a new array of strings, each item through conv
  * (NULL: the text as it is), which returns a new value or NULL with the reason
@@ -58,15 +45,15 @@ static int steering_split(const char *what, const char *text, char sep,
 			*next++ = '\0';
 		n++;
 		if (!*item) {
-			ret = steering_fail(err, errlen, "%s: entry %d of '%s' is empty", what, n,
-					    text);
+			ret = cli_reason(err, errlen, "%s: entry %d of '%s' is empty", what, n,
+					 text);
 			goto out;
 		}
 		err[0] = '\0';
 		v = conv ? conv(what, item, err, errlen) : json_string(item);
 		if (!v) {
-			ret = *err ? -EINVAL : steering_fail(err, errlen, "%s: '%s' is not UTF-8",
-							     what, item);
+			ret = *err ? -EINVAL : cli_reason(err, errlen, "%s: '%s' is not UTF-8",
+							  what, item);
 			goto out;
 		}
 		if (json_array_append_new(arr, v))
@@ -86,7 +73,7 @@ static json_t *steering_weight(const char *what, const char *item, char *err, si
 	long w;
 
 	if (cli_parse_long(item, 0, 65535, &w)) {
-		steering_fail(err, errlen, "%s: '%s' is not a weight (0-65535)", what, item);
+		cli_reason(err, errlen, "%s: '%s' is not a weight (0-65535)", what, item);
 		return NULL;
 	}
 	return json_integer(w);
@@ -103,8 +90,8 @@ static json_t *steering_check(const char *what, const char *item, char *err, siz
 static json_t *steering_role(const char *what, const char *item, char *err, size_t errlen)
 {
 	if (strcmp(item, "primary") && strcmp(item, "secondary")) {
-		steering_fail(err, errlen, "%s: '%s' is neither primary nor secondary", what,
-			      item);
+		cli_reason(err, errlen, "%s: '%s' is neither primary nor secondary", what,
+			   item);
 		return NULL;
 	}
 	return json_string(item);
@@ -119,8 +106,8 @@ static json_t *steering_code(const char *what, const char *item, char *err, size
 
 	if (strlen(item) != 2 || !isalpha((unsigned char)item[0]) ||
 	    !isalpha((unsigned char)item[1])) {
-		steering_fail(err, errlen, "%s: '%s' is not a two-letter %s code", what, item,
-			      continent ? "continent" : "country");
+		cli_reason(err, errlen, "%s: '%s' is not a two-letter %s code", what, item,
+			   continent ? "continent" : "country");
 		return NULL;
 	}
 	code[0] = toupper((unsigned char)item[0]);
@@ -131,8 +118,8 @@ static json_t *steering_code(const char *what, const char *item, char *err, size
 	for (i = 0; i < sizeof(steering_continents) / sizeof(steering_continents[0]); i++)
 		if (!strcmp(code, steering_continents[i]))
 			return json_string(code);
-	steering_fail(err, errlen, "%s: '%s' is not a continent (AF AN AS EU NA OC SA)", what,
-		      item);
+	cli_reason(err, errlen, "%s: '%s' is not a continent (AF AN AS EU NA OC SA)", what,
+		   item);
 	return NULL;
 }
 
@@ -161,10 +148,10 @@ static int steering_per_record(json_t *policy, const char *key, const char *flag
 	if (ret)
 		return ret;
 	if ((int)json_array_size(arr) != nrecords) {
-		ret = steering_fail(err, errlen, "%s: %zu entr%s for %d record%s (one per record, "
-				    "in their order)", flag, json_array_size(arr),
-				    json_array_size(arr) == 1 ? "y" : "ies", nrecords,
-				    nrecords == 1 ? "" : "s");
+		ret = cli_reason(err, errlen, "%s: %zu entr%s for %d record%s (one per record, "
+				 "in their order)", flag, json_array_size(arr),
+				 json_array_size(arr) == 1 ? "y" : "ies", nrecords,
+				 nrecords == 1 ? "" : "s");
 		json_decref(arr);
 		return ret;
 	}
@@ -191,10 +178,10 @@ static int steering_geo_one(json_t *geo, json_t *rules, const char *arg, char *e
 	int ret;
 
 	if (!eq)
-		return steering_fail(err, errlen, "--geo '%s': expected " STEERING_GEO_FORM, arg);
+		return cli_reason(err, errlen, "--geo '%s': expected " STEERING_GEO_FORM, arg);
 	if (!strncmp(arg, "default=", 8)) {
 		if (json_object_get(geo, "default"))
-			return steering_fail(err, errlen, "--geo default=... given twice");
+			return cli_reason(err, errlen, "--geo default=... given twice");
 		ret = steering_split("--geo default", eq + 1, ',', NULL, &recs, err, errlen);
 		if (ret)
 			return ret;
@@ -202,7 +189,7 @@ static int steering_geo_one(json_t *geo, json_t *rules, const char *arg, char *e
 	}
 	colon = memchr(arg, ':', eq - arg);
 	if (!colon)
-		return steering_fail(err, errlen, "--geo '%s': expected " STEERING_GEO_FORM, arg);
+		return cli_reason(err, errlen, "--geo '%s': expected " STEERING_GEO_FORM, arg);
 	kind = strndup(arg, colon - arg);
 	if (!kind)
 		return -ENOMEM;
@@ -210,8 +197,8 @@ static int steering_geo_one(json_t *geo, json_t *rules, const char *arg, char *e
 		if (!strcmp(kind, kinds[i].kind))
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0])) {
-		ret = steering_fail(err, errlen, "--geo '%s': unknown kind '%s' (continent, "
-				    "country, cidr or default)", arg, kind);
+		ret = cli_reason(err, errlen, "--geo '%s': unknown kind '%s' (continent, "
+				 "country, cidr or default)", arg, kind);
 		goto out;
 	}
 	snprintf(what, sizeof(what), "--geo %s", kind);
@@ -250,6 +237,8 @@ static int steering_geo(json_t *policy, const struct steering_flags *f, char *er
 	json_t *geo = json_object(), *rules = json_array();
 	int i, ret = -ENOMEM;
 
+	/* "rules" first, so that a default given among the rules still comes after
+	 * them, as the API writes it. */
 	if (!geo || !rules || json_object_set(geo, "rules", rules))
 		goto out;
 	for (i = 0; i < f->ngeo && i <= STEERING_GEO_MAX; i++) {
@@ -258,17 +247,9 @@ static int steering_geo(json_t *policy, const struct steering_flags *f, char *er
 			goto out;
 	}
 	if (json_array_size(rules) > STEERING_GEO_MAX) {
-		ret = steering_fail(err, errlen, "--geo: at most %d rules and a default",
-				    STEERING_GEO_MAX);
+		ret = cli_reason(err, errlen, "--geo: at most %d rules and a default",
+				 STEERING_GEO_MAX);
 		goto out;
-	}
-	/* The API's order: rules, then default. */
-	if (json_object_get(geo, "default")) {
-		json_t *def = json_incref(json_object_get(geo, "default"));
-
-		ret = -ENOMEM;
-		if (json_object_del(geo, "default") || json_object_set_new(geo, "default", def))
-			goto out;
 	}
 	ret = json_object_set(policy, "geo", geo) ? -ENOMEM : 0;
 out:
@@ -288,11 +269,11 @@ int steering_build(const struct steering_flags *f, int nrecords, json_t **out, c
 	if (!steering_given(f))
 		return 0;
 	if (f->weights && f->multivalue)
-		return steering_fail(err, errlen, "--weights picks one record, --multivalue "
-				     "several: give one of them");
+		return cli_reason(err, errlen, "--weights picks one record, --multivalue "
+				  "several: give one of them");
 	if (nrecords > FP_POLICY_RECORDS_MAX)
-		return steering_fail(err, errlen, "a steered RRset has at most %d records, not %d",
-				     FP_POLICY_RECORDS_MAX, nrecords);
+		return cli_reason(err, errlen, "a steered RRset has at most %d records, not %d",
+				  FP_POLICY_RECORDS_MAX, nrecords);
 	policy = json_object();
 	if (!policy)
 		return -ENOMEM;

@@ -127,4 +127,20 @@ static inline int http_fixture_dead_port(void)
 	return port;
 }
 
+/* The body of a recorded request: what follows its headers. */
+static inline const char *http_fixture_body(const char *req)
+{
+	const char *p = strstr(req, "\r\n\r\n");
+
+	return p ? p + 4 : "";
+}
+
+/* Fails the test (cmocka) unless the recorded request's first line is
+ * "LINE HTTP/1.1", LINE being "METHOD PATH". */
+static inline void http_fixture_assert_request(const char *req, const char *line)
+{
+	if (strncmp(req, line, strlen(line)) || strncmp(req + strlen(line), " HTTP/1.1\r\n", 11))
+		fail_msg("request '%.80s' is not '%s'", req, line);
+}
+
 #endif /* NSCTL_HTTP_FIXTURE_H */

@@ -56,19 +56,6 @@ static int reset(void **state)
 	return 0;
 }
 
-static const char *req_body(const char *req)
-{
-	const char *p = strstr(req, "\r\n\r\n");
-
-	return p ? p + 4 : "";
-}
-
-static void assert_request(const char *req, const char *line)
-{
-	if (strncmp(req, line, strlen(line)) || strncmp(req + strlen(line), " HTTP/1.1\r\n", 11))
-		fail_msg("request '%.80s' is not '%s'", req, line);
-}
-
 static void test_target(void **state)
 {
 	(void)state;
@@ -185,6 +172,38 @@ static void test_body_refused(void **state)
 	assert_refused(&s, "needs a NAME");
 }
 
+/* json_set_alloc_funcs: an allocator that fails from the nth call on. */
+static int alloc_left;
+
+static void *alloc_some(size_t n)
+{
+	return alloc_left-- > 0 ? malloc(n) : NULL;
+}
+
+/* Out of memory at any point is a refusal, never a success without a body. */
+static void test_body_nomem(void **state)
+{
+	struct healthcheck_spec s = { .name = "web1", .type = "http",
+				      .target = "198.18.0.2:80", .interval = "10",
+				      .timeout = "2", .expect = "200,204", .body = "ok" };
+	char err[256];
+	json_t *o;
+	int n, ret;
+	(void)state;
+
+	for (n = 0; n < 64; n++) {
+		alloc_left = n;
+		json_set_alloc_funcs(alloc_some, free);
+		ret = healthcheck_json(&s, &o, err, sizeof(err));
+		json_set_alloc_funcs(malloc, free);
+		if (!ret && !o)
+			fail_msg("allocation %d failing: success without a body", n);
+		if (ret)
+			assert_null(o);
+		json_decref(o);
+	}
+}
+
 static void test_probe_text(void **state)
 {
 	json_t *ok = json_loads("{\"ok\": true, \"ms\": 12, \"status\": 200, \"error\": null}",
@@ -245,17 +264,17 @@ static void test_create_set(void **state)
 	json_decref(j);
 	http_fixture_stop(&fx);
 	assert_int_equal(fx.nrequests, 4);
-	assert_request(fx.requests[0], "POST /v1/healthchecks");
-	assert_string_equal(req_body(fx.requests[0]),
+	http_fixture_assert_request(fx.requests[0], "POST /v1/healthchecks");
+	assert_string_equal(http_fixture_body(fx.requests[0]),
 			    "{\"name\":\"new1\",\"type\":\"https\",\"target\":\"198.18.0.3:443\","
 			    "\"verify\":false,\"expect\":[200]}");
-	assert_request(fx.requests[1], "PUT /v1/healthchecks/web1");
-	assert_string_equal(req_body(fx.requests[1]),
+	http_fixture_assert_request(fx.requests[1], "PUT /v1/healthchecks/web1");
+	assert_string_equal(http_fixture_body(fx.requests[1]),
 			    "{\"name\":\"web1\",\"type\":\"http\",\"target\":\"198.18.0.2:80\","
 			    "\"path\":\"/health\",\"host\":\"www.example.com\",\"interval\":30,"
 			    "\"timeout\":5,\"fall\":3,\"rise\":2,\"body\":\"ok\"}");
 	assert_non_null(strstr(fx.requests[1], "\r\nIdempotency-Key: nsctl-"));
-	assert_request(fx.requests[2], "POST /v1/healthchecks");
+	http_fixture_assert_request(fx.requests[2], "POST /v1/healthchecks");
 }
 
 static void test_list_get_delete(void **state)
@@ -315,10 +334,10 @@ static void test_list_get_delete(void **state)
 	assert_int_equal(cli_capture(out, sizeof(out), healthcheck_cmd, del), NSCTL_EXIT_OK);
 	assert_string_equal(out, "healthcheck web 1 deleted\n");
 	http_fixture_stop(&fx);
-	assert_request(fx.requests[0], "GET /v1/healthchecks?account=acme");
-	assert_request(fx.requests[1], "GET /v1/healthchecks/web1");
-	assert_request(fx.requests[2], "DELETE /v1/healthchecks/web%201");
-	assert_request(fx.requests[3], "DELETE /v1/healthchecks/web%201");
+	http_fixture_assert_request(fx.requests[0], "GET /v1/healthchecks?account=acme");
+	http_fixture_assert_request(fx.requests[1], "GET /v1/healthchecks/web1");
+	http_fixture_assert_request(fx.requests[2], "DELETE /v1/healthchecks/web%201");
+	http_fixture_assert_request(fx.requests[3], "DELETE /v1/healthchecks/web%201");
 }
 
 static void test_usage_sends_nothing(void **state)
@@ -361,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_body_refused),
+		cmocka_unit_test(test_body_nomem),
 		cmocka_unit_test(test_probe_text),
 		cmocka_unit_test_setup(test_create_set, reset),
 		cmocka_unit_test_setup(test_list_get_delete, reset),

@@ -297,14 +297,6 @@ static int reset(void **state)
 	return 0;
 }
 
-/* The body of a recorded request. */
-static const char *req_body(const char *req)
-{
-	const char *p = strstr(req, "\r\n\r\n");
-
-	return p ? p + 4 : "";
-}
-
 static void test_set_sends_policy(void **state)
 {
 	struct http_fixture fx = {
@@ -359,13 +351,12 @@ static void test_set_sends_policy(void **state)
 	assert_int_equal(cli_capture(out, sizeof(out), rrset_cmd, bad), NSCTL_EXIT_FAIL);
 	http_fixture_stop(&fx);
 	assert_int_equal(fx.nrequests, 4);
-	assert_true(!strncmp(fx.requests[0], "PUT /v1/zones/example.com/rrsets/www/A HTTP/1.1",
-			     47));
-	assert_string_equal(req_body(fx.requests[0]),
+	http_fixture_assert_request(fx.requests[0], "PUT /v1/zones/example.com/rrsets/www/A");
+	assert_string_equal(http_fixture_body(fx.requests[0]),
 			    "{\"ttl\":60,\"records\":[\"192.0.2.1\",\"192.0.2.2\"],"
 			    "\"policy\":{\"weights\":[70,30],\"healthchecks\":[\"c1\",null]}}");
-	assert_true(!strncmp(fx.requests[1], "GET /v1/zones/example.com/rrsets/www/A ", 39));
-	assert_string_equal(req_body(fx.requests[3]),
+	http_fixture_assert_request(fx.requests[1], "GET /v1/zones/example.com/rrsets/www/A");
+	assert_string_equal(http_fixture_body(fx.requests[3]),
 			    "{\"records\":[\"192.0.2.1\"],\"policy\":{\"healthchecks\":[\"c9\"]}}");
 }
 
