@@ -729,7 +729,7 @@ static unsigned int first_diff(const uint8_t *a, const uint8_t *b, unsigned int 
 uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 		       const uint8_t *addr, uint8_t *scope)
 {
-	unsigned int bits = family == AF_INET6 ? 128 : 32, base = 0, d;
+	unsigned int bits = family == AF_INET6 ? 128 : 32, base = 0, narrow = 0, d;
 	const struct policy_cidr *best = NULL;
 	uint32_t region = 0;
 	struct fp_geo loc;
@@ -741,22 +741,30 @@ uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 			*scope = 0;
 		return 0;
 	}
+	/* One pass: the longest rule that holds addr, and how far the scope
+	 * must narrow to hold no rule that does not, so a resolver's cached
+	 * answer never covers a rule's subnet. */
 	for (i = 0; i < p->ncidrs; i++) {
 		const struct policy_cidr *c = &p->cidrs[i];
 
-		if (c->family == family && prefix_has(c->addr, c->len, addr) &&
-		    (!best || c->len > best->len))
-			best = c;
+		if (c->family != family)
+			continue;
+		if (prefix_has(c->addr, c->len, addr)) {
+			if (!best || c->len > best->len)
+				best = c;
+			continue;
+		}
+		d = first_diff(c->addr, addr, c->len);
+		if (d + 1 > narrow)
+			narrow = d + 1;
 	}
 	if (best) {
 		region = best->region;
 		base = best->len;
 	} else if (p->ncodes && g) {
-		/* The answer holds across the database network: one location. */
-		memset(&loc, 0, sizeof(loc));
-		prefix = bits;
-		if (geo_lookup(g, family, addr, &loc, &prefix) < 0 && prefix > bits)
-			prefix = bits;
+		/* The answer holds across the database network: one location.
+		 * geo_lookup zeroes loc and sets prefix, found or not. */
+		geo_lookup(g, family, addr, &loc, &prefix);
 		base = prefix > bits ? bits : prefix;
 		for (i = 0; i < p->ncodes && loc.country[0]; i++)
 			if (p->codes[i].kind == FP_GEO_COUNTRY &&
@@ -771,17 +779,8 @@ uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 				break;
 			}
 	}
-	/* Narrow the scope until it holds no CIDR rule that does not hold
-	 * addr, so a resolver's cached answer never covers a rule's subnet. */
-	for (i = 0; i < p->ncidrs; i++) {
-		const struct policy_cidr *c = &p->cidrs[i];
-
-		if (c->family != family || prefix_has(c->addr, c->len, addr))
-			continue;
-		d = first_diff(c->addr, addr, c->len);
-		if (d + 1 > base)
-			base = d + 1;
-	}
+	if (narrow > base)
+		base = narrow;
 	if (scope)
 		*scope = base > bits ? bits : base;
 	return region < p->fp.nregions ? region : 0;
