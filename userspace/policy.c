@@ -126,14 +126,22 @@ static int record_text(struct parse *ps, size_t i, json_t **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-/* A per-record array: present, an array, one element per record. */
-static int per_record(struct parse *ps, const json_t *v, const char *field)
+/* A per-record array: present, an array, one element per record; *out gets
+ * its canonical array, member name of canon, to fill. */
+static int per_record(struct parse *ps, const json_t *v, const char *name, json_t *canon,
+		      json_t **out)
 {
+	char field[32];
+
+	snprintf(field, sizeof(field), "policy.%s", name);
 	if (!json_is_array(v))
 		return fail(ps->e, field, "must be an array, one element per record");
 	if (json_array_size(v) != ps->n)
 		return fail(ps->e, field, "has %zu elements for %zu records", json_array_size(v),
 			    ps->n);
+	*out = json_array();
+	if (!*out || json_object_set_new(canon, name, *out))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -145,12 +153,9 @@ static int parse_weights(struct parse *ps, const json_t *v, json_t *canon)
 	size_t i;
 	int err;
 
-	err = per_record(ps, v, "policy.weights");
+	err = per_record(ps, v, "weights", canon, &a);
 	if (err)
 		return err;
-	a = json_array();
-	if (!a || json_object_set_new(canon, "weights", a))
-		return -ENOMEM;
 	json_array_foreach(v, i, x) {
 		snprintf(field, sizeof(field), "policy.weights[%zu]", i);
 		if (!json_is_integer(x))
@@ -174,12 +179,9 @@ static int parse_health(struct parse *ps, const json_t *v, json_t *canon)
 	size_t i;
 	int slot, err;
 
-	err = per_record(ps, v, "policy.healthchecks");
+	err = per_record(ps, v, "healthchecks", canon, &a);
 	if (err)
 		return err;
-	a = json_array();
-	if (!a || json_object_set_new(canon, "healthchecks", a))
-		return -ENOMEM;
 	json_array_foreach(v, i, x) {
 		snprintf(field, sizeof(field), "policy.healthchecks[%zu]", i);
 		if (json_is_null(x)) {
@@ -217,12 +219,9 @@ static int parse_failover(struct parse *ps, const json_t *v, json_t *canon)
 	size_t i;
 	int err;
 
-	err = per_record(ps, v, "policy.failover");
+	err = per_record(ps, v, "failover", canon, &a);
 	if (err)
 		return err;
-	a = json_array();
-	if (!a || json_object_set_new(canon, "failover", a))
-		return -ENOMEM;
 	json_array_foreach(v, i, x) {
 		snprintf(field, sizeof(field), "policy.failover[%zu]", i);
 		s = json_string_value(x);
