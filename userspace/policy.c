@@ -785,7 +785,6 @@ uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 	return region < p->fp.nregions ? region : 0;
 }
 
-/* "name a,b,c" from a per-record array of the canonical text; null is "-". */
 /* snprintf at buf + *used that never runs past len: *used stops at len,
  * which callers read as "truncated". */
 static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
@@ -804,6 +803,7 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	*used = n < 0 || (size_t)n >= len - *used ? len : *used + n;
 }
 
+/* "name a,b,c" from a per-record array of the canonical text; null is "-". */
 static void describe_array(char *buf, size_t len, size_t *used, const char *name,
 			   const json_t *a)
 {
