@@ -128,7 +128,6 @@ struct map_sync {
 	struct ms_policy *retired;	/* to clear once the answers moved on */
 	struct ms_ratelimit log_room;	/* policy maps full */
 	struct ms_ratelimit log_taken;	/* a key another name owns */
-	unsigned long	collisions;	/* puts refused for a key another name owns */
 	pthread_mutex_t	lock;		/* pols against map_sync_fail_open */
 	struct ms_policy *pols;		/* installed */
 };
@@ -771,7 +770,6 @@ static int ms_put(struct map_sync *ms, const struct fastpath_entry *e, struct ms
 		 * can reach the owner's element. */
 		owner = ms_owner(ms, h, tier);
 		if (owner) {
-			ms->collisions++;
 			log_key_taken(ms, e, owner);
 			return 0;
 		}
@@ -1209,9 +1207,4 @@ int map_sync_zone_remove(struct map_sync *ms, const uint8_t *origin)
 unsigned long map_sync_count(const struct map_sync *ms)
 {
 	return ms->count;
-}
-
-unsigned long map_sync_collisions(const struct map_sync *ms)
-{
-	return ms->collisions;
 }

@@ -45,8 +45,5 @@ int map_sync_delete(struct map_sync *ms, const uint8_t *qname, uint16_t qtype);
 
 /* Entries installed now. */
 unsigned long map_sync_count(const struct map_sync *ms);
-/* Puts refused since map_sync_new because another name of the same tier owns
- * their key (the engine answers those names). */
-unsigned long map_sync_collisions(const struct map_sync *ms);
 
 #endif /* NAMESERVE_MAP_SYNC_H */

@@ -556,7 +556,6 @@ static void health_changed(const char *name, bool up, void *ctx)
 	log_info(PROG ": health check %s is %s", name, up ? "up" : "down");
 }
 
-/* The store's zones, then --zone files not stored yet, imported once. */
 /* Descriptors besides connections and probes (sockets, epoll, BPF objects, zone
  * files on reload), and the API's connections (api.c's limit). */
 #define FD_RESERVE	256
@@ -591,6 +590,7 @@ static void fd_budget(struct daemon *d)
 		 (unsigned long long)rl.rlim_cur, d->probes_max);
 }
 
+/* The store's zones, then --zone files not stored yet, imported once. */
 static int open_store(struct daemon *d)
 {
 	char err[1024];

@@ -126,14 +126,22 @@ static int record_text(struct parse *ps, size_t i, json_t **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-/* A per-record array: present, an array, one element per record. */
-static int per_record(struct parse *ps, const json_t *v, const char *field)
+/* A per-record array: present, an array, one element per record; *out gets
+ * its canonical array, member name of canon, to fill. */
+static int per_record(struct parse *ps, const json_t *v, const char *name, json_t *canon,
+		      json_t **out)
 {
+	char field[32];
+
+	snprintf(field, sizeof(field), "policy.%s", name);
 	if (!json_is_array(v))
 		return fail(ps->e, field, "must be an array, one element per record");
 	if (json_array_size(v) != ps->n)
 		return fail(ps->e, field, "has %zu elements for %zu records", json_array_size(v),
 			    ps->n);
+	*out = json_array();
+	if (!*out || json_object_set_new(canon, name, *out))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -145,12 +153,9 @@ static int parse_weights(struct parse *ps, const json_t *v, json_t *canon)
 	size_t i;
 	int err;
 
-	err = per_record(ps, v, "policy.weights");
+	err = per_record(ps, v, "weights", canon, &a);
 	if (err)
 		return err;
-	a = json_array();
-	if (!a || json_object_set_new(canon, "weights", a))
-		return -ENOMEM;
 	json_array_foreach(v, i, x) {
 		snprintf(field, sizeof(field), "policy.weights[%zu]", i);
 		if (!json_is_integer(x))
@@ -174,12 +179,9 @@ static int parse_health(struct parse *ps, const json_t *v, json_t *canon)
 	size_t i;
 	int slot, err;
 
-	err = per_record(ps, v, "policy.healthchecks");
+	err = per_record(ps, v, "healthchecks", canon, &a);
 	if (err)
 		return err;
-	a = json_array();
-	if (!a || json_object_set_new(canon, "healthchecks", a))
-		return -ENOMEM;
 	json_array_foreach(v, i, x) {
 		snprintf(field, sizeof(field), "policy.healthchecks[%zu]", i);
 		if (json_is_null(x)) {
@@ -217,12 +219,9 @@ static int parse_failover(struct parse *ps, const json_t *v, json_t *canon)
 	size_t i;
 	int err;
 
-	err = per_record(ps, v, "policy.failover");
+	err = per_record(ps, v, "failover", canon, &a);
 	if (err)
 		return err;
-	a = json_array();
-	if (!a || json_object_set_new(canon, "failover", a))
-		return -ENOMEM;
 	json_array_foreach(v, i, x) {
 		snprintf(field, sizeof(field), "policy.failover[%zu]", i);
 		s = json_string_value(x);
@@ -729,7 +728,7 @@ static unsigned int first_diff(const uint8_t *a, const uint8_t *b, unsigned int 
 uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 		       const uint8_t *addr, uint8_t *scope)
 {
-	unsigned int bits = family == AF_INET6 ? 128 : 32, base = 0, d;
+	unsigned int bits = family == AF_INET6 ? 128 : 32, base = 0, narrow = 0, d;
 	const struct policy_cidr *best = NULL;
 	uint32_t region = 0;
 	struct fp_geo loc;
@@ -741,22 +740,30 @@ uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 			*scope = 0;
 		return 0;
 	}
+	/* One pass: the longest rule that holds addr, and how far the scope
+	 * must narrow to hold no rule that does not, so a resolver's cached
+	 * answer never covers a rule's subnet. */
 	for (i = 0; i < p->ncidrs; i++) {
 		const struct policy_cidr *c = &p->cidrs[i];
 
-		if (c->family == family && prefix_has(c->addr, c->len, addr) &&
-		    (!best || c->len > best->len))
-			best = c;
+		if (c->family != family)
+			continue;
+		if (prefix_has(c->addr, c->len, addr)) {
+			if (!best || c->len > best->len)
+				best = c;
+			continue;
+		}
+		d = first_diff(c->addr, addr, c->len);
+		if (d + 1 > narrow)
+			narrow = d + 1;
 	}
 	if (best) {
 		region = best->region;
 		base = best->len;
 	} else if (p->ncodes && g) {
-		/* The answer holds across the database network: one location. */
-		memset(&loc, 0, sizeof(loc));
-		prefix = bits;
-		if (geo_lookup(g, family, addr, &loc, &prefix) < 0 && prefix > bits)
-			prefix = bits;
+		/* The answer holds across the database network: one location.
+		 * geo_lookup zeroes loc and sets prefix, found or not. */
+		geo_lookup(g, family, addr, &loc, &prefix);
 		base = prefix > bits ? bits : prefix;
 		for (i = 0; i < p->ncodes && loc.country[0]; i++)
 			if (p->codes[i].kind == FP_GEO_COUNTRY &&
@@ -771,23 +778,13 @@ uint32_t policy_region(const struct policy *p, const struct geo *g, int family,
 				break;
 			}
 	}
-	/* Narrow the scope until it holds no CIDR rule that does not hold
-	 * addr, so a resolver's cached answer never covers a rule's subnet. */
-	for (i = 0; i < p->ncidrs; i++) {
-		const struct policy_cidr *c = &p->cidrs[i];
-
-		if (c->family != family || prefix_has(c->addr, c->len, addr))
-			continue;
-		d = first_diff(c->addr, addr, c->len);
-		if (d + 1 > base)
-			base = d + 1;
-	}
+	if (narrow > base)
+		base = narrow;
 	if (scope)
 		*scope = base > bits ? bits : base;
 	return region < p->fp.nregions ? region : 0;
 }
 
-/* "name a,b,c" from a per-record array of the canonical text; null is "-". */
 /* snprintf at buf + *used that never runs past len: *used stops at len,
  * which callers read as "truncated". */
 static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
@@ -806,6 +803,7 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	*used = n < 0 || (size_t)n >= len - *used ? len : *used + n;
 }
 
+/* "name a,b,c" from a per-record array of the canonical text; null is "-". */
 static void describe_array(char *buf, size_t len, size_t *used, const char *name,
 			   const json_t *a)
 {
