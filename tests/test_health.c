@@ -373,7 +373,7 @@ static void test_jitter(void **state)
 {
 	struct server srv;
 	struct health *h;
-	size_t up, down;
+	size_t up, down, unknown;
 	uint64_t probes;
 	int i, max = 0;
 
@@ -386,7 +386,7 @@ static void test_jitter(void **state)
 	srv.t0 = now_ms();
 	assert_int_equal(health_start(h), 0);
 	usleep(3000 * 1000);
-	health_counts(h, &up, &down, &probes);
+	health_counts(h, &up, &down, &unknown, &probes);
 	health_free(h);
 	server_stop(&srv);
 	for (i = 0; i < 6; i++)
@@ -397,6 +397,7 @@ static void test_jitter(void **state)
 	assert_true(probes >= 50 && probes <= 160);
 	assert_true(max <= 50);
 	assert_int_equal(down, 0);
+	assert_int_equal(up + down + unknown, 1000);
 }
 
 static void expect_invalid(const char *body, const char *want_field)

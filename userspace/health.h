@@ -111,9 +111,8 @@ void health_set_in_use(struct health *h, health_in_use_fn fn, void *ctx);
 typedef void (*health_change_fn)(const char *name, bool up, void *ctx);
 void health_on_change(struct health *h, health_change_fn fn, void *ctx);
 
-/* Counts for metrics. */
-void health_counts(struct health *h, size_t *up, size_t *down, uint64_t *probes);
-/* Checks there are (up, down and unknown). */
-size_t health_count(struct health *h);
+/* Counts for metrics, taken together so that they add up. */
+void health_counts(struct health *h, size_t *up, size_t *down, size_t *unknown,
+		   uint64_t *probes);
 
 #endif /* NAMESERVE_HEALTH_H */
