@@ -906,7 +906,25 @@ static void expect_host(const char *host, const char *want)
 
 static void test_host(void **state)
 {
+	struct health_spec spec;
+	struct health_probe p;
+	struct canned c;
+	char want[64];
+
 	(void)state;
+	/* Without a host, the target; its port unless the scheme's. */
+	probe_canned(&c, PLAIN, "HTTP/1.1 200 OK\r\n\r\n", false, &p);
+	snprintf(want, sizeof(want), "\r\nHost: 127.0.0.1:%d\r\n", c.port);
+	if (!strstr(c.req, want))
+		fail_msg("no \"%s\" in %s", want, c.req);
+	spec_of(&spec, "{\"name\":\"p\",\"type\":\"https\",\"target\":\"[2001:db8::2]:443\"}");
+	health_target_text(&spec, 443, want, sizeof(want));
+	assert_string_equal(want, "[2001:db8::2]");
+	health_target_text(&spec, 0, want, sizeof(want));
+	assert_string_equal(want, "[2001:db8::2]:443");
+	spec_of(&spec, "{\"name\":\"p\",\"type\":\"http\",\"target\":\"198.18.0.2:80\"}");
+	health_target_text(&spec, 80, want, sizeof(want));
+	assert_string_equal(want, "198.18.0.2");
 	expect_host("www.example.com", "\r\nHost: www.example.com\r\n");
 	expect_host("www.example.com.", "\r\nHost: www.example.com.\r\n");
 	expect_host("198.18.0.2", "\r\nHost: 198.18.0.2\r\n");

@@ -79,33 +79,11 @@ static bool is_ip_literal(const char *s, uint8_t *addr, int *len)
 /* "198.18.0.2", "[2001:db8::2]", with ":PORT" when it is not the scheme's. */
 static void host_header(const struct health_spec *s, char *out, size_t cap)
 {
-	char a[INET6_ADDRSTRLEN];
-	uint16_t port, dflt = s->type == HEALTH_HTTPS ? 443 : 80;
-
-	if (s->host[0]) {
+	if (s->host[0])
 		/* An IPv6 literal is bracketed (RFC 9110 §7.2, RFC 3986 §3.2.2). */
 		snprintf(out, cap, strchr(s->host, ':') ? "[%s]" : "%s", s->host);
-		return;
-	}
-	if (s->addr.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&s->addr;
-
-		inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
-		port = ntohs(sa->sin6_port);
-		if (port == dflt)
-			snprintf(out, cap, "[%s]", a);
-		else
-			snprintf(out, cap, "[%s]:%u", a, port);
-	} else {
-		const struct sockaddr_in *sa = (const struct sockaddr_in *)&s->addr;
-
-		inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
-		port = ntohs(sa->sin_port);
-		if (port == dflt)
-			snprintf(out, cap, "%s", a);
-		else
-			snprintf(out, cap, "%s:%u", a, port);
-	}
+	else
+		health_target_text(s, s->type == HEALTH_HTTPS ? 443 : 80, out, cap);
 }
 
 static int tls_setup(struct health_probe *p, SSL_CTX *tls)
