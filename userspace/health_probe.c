@@ -131,7 +131,6 @@ static int tls_setup(struct health_probe *p, SSL_CTX *tls)
 			X509_VERIFY_PARAM_set1_ip(SSL_get0_param(p->ssl), ip, iplen);
 		}
 	}
-	p->phase = PHASE_TLS;
 	return 0;
 }
 
@@ -277,13 +276,12 @@ static int judge(struct health_probe *p, bool eof)
 	return 0;
 }
 
-static const char *tls_reason(struct health_probe *p, int ret)
+static const char *tls_reason(struct health_probe *p)
 {
 	static __thread char buf[96];
 	long v = SSL_get_verify_result(p->ssl);
 	unsigned long e;
 
-	(void)ret;
 	if (v != X509_V_OK)
 		return X509_verify_cert_error_string(v);
 	e = ERR_peek_last_error();
@@ -348,7 +346,7 @@ static int step_io(struct health_probe *p)
 				w = tls_wait(p, n);
 				if (w == 0)
 					return 0;
-				return done(p, false, "tls: %s", tls_reason(p, n));
+				return done(p, false, "tls: %s", tls_reason(p));
 			}
 		} else {
 			n = send(p->fd, p->req + p->req_off, p->req_len - p->req_off,
@@ -378,7 +376,7 @@ static int step_io(struct health_probe *p)
 					return 0;
 				if (w == 2)
 					return judge(p, true);
-				return done(p, false, "tls: %s", tls_reason(p, n));
+				return done(p, false, "tls: %s", tls_reason(p));
 			}
 		} else {
 			n = recv(p->fd, p->buf + p->len, p->cap - p->len, 0);
@@ -411,7 +409,7 @@ static int step_tls(struct health_probe *p)
 	w = tls_wait(p, ret);
 	if (w == 0)
 		return 0;
-	return done(p, false, "tls: %s", tls_reason(p, ret));
+	return done(p, false, "tls: %s", tls_reason(p));
 }
 
 int health_probe_start(struct health_probe *p, const struct health_spec *spec, SSL_CTX *tls)
@@ -425,7 +423,6 @@ int health_probe_start(struct health_probe *p, const struct health_spec *spec, S
 		return done(p, false, "socket: %s", strerror(errno));
 	if (spec->type == HEALTH_HTTPS && tls_setup(p, tls))
 		return 1;
-	p->phase = PHASE_CONNECT;
 	p->events = EPOLLOUT;
 	if (connect(p->fd, (const struct sockaddr *)&spec->addr, spec->addrlen) &&
 	    errno != EINPROGRESS)
