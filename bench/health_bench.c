@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	static struct fp_health bits;
 	struct health_spec spec;
 	struct health *h;
-	size_t up, down;
+	size_t up, down, unknown;
 	uint64_t probes;
 	char cmd[256];
 	pid_t srv;
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 		if (fds - base > peak)
 			peak = fds - base;
 	}
-	health_counts(h, &up, &down, &probes);
+	health_counts(h, &up, &down, &unknown, &probes);
 	wall = cpu_s(CLOCK_MONOTONIC) - t0;
 	proc = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
 	mainc = cpu_s(CLOCK_THREAD_CPUTIME_ID) - m0;
@@ -204,6 +204,6 @@ int main(int argc, char **argv)
 	       proc - mainc, 100 * (proc - mainc) / wall,
 	       probes ? 1e6 * (proc - mainc) / probes : 0);
 	printf("health: peak open sockets %d; up %zu, down %zu, unknown %zu\n", peak, up, down,
-	       n - up - down);
+	       unknown);
 	return down ? 1 : 0;
 }

@@ -373,7 +373,7 @@ static void test_jitter(void **state)
 {
 	struct server srv;
 	struct health *h;
-	size_t up, down;
+	size_t up, down, unknown;
 	uint64_t probes;
 	int i, max = 0;
 
@@ -386,7 +386,7 @@ static void test_jitter(void **state)
 	srv.t0 = now_ms();
 	assert_int_equal(health_start(h), 0);
 	usleep(3000 * 1000);
-	health_counts(h, &up, &down, &probes);
+	health_counts(h, &up, &down, &unknown, &probes);
 	health_free(h);
 	server_stop(&srv);
 	for (i = 0; i < 6; i++)
@@ -397,6 +397,7 @@ static void test_jitter(void **state)
 	assert_true(probes >= 50 && probes <= 160);
 	assert_true(max <= 50);
 	assert_int_equal(down, 0);
+	assert_int_equal(up + down + unknown, 1000);
 }
 
 static void expect_invalid(const char *body, const char *want_field)
@@ -905,7 +906,25 @@ static void expect_host(const char *host, const char *want)
 
 static void test_host(void **state)
 {
+	struct health_spec spec;
+	struct health_probe p;
+	struct canned c;
+	char want[64];
+
 	(void)state;
+	/* Without a host, the target; its port unless the scheme's. */
+	probe_canned(&c, PLAIN, "HTTP/1.1 200 OK\r\n\r\n", false, &p);
+	snprintf(want, sizeof(want), "\r\nHost: 127.0.0.1:%d\r\n", c.port);
+	if (!strstr(c.req, want))
+		fail_msg("no \"%s\" in %s", want, c.req);
+	spec_of(&spec, "{\"name\":\"p\",\"type\":\"https\",\"target\":\"[2001:db8::2]:443\"}");
+	health_target_text(&spec, 443, want, sizeof(want));
+	assert_string_equal(want, "[2001:db8::2]");
+	health_target_text(&spec, 0, want, sizeof(want));
+	assert_string_equal(want, "[2001:db8::2]:443");
+	spec_of(&spec, "{\"name\":\"p\",\"type\":\"http\",\"target\":\"198.18.0.2:80\"}");
+	health_target_text(&spec, 80, want, sizeof(want));
+	assert_string_equal(want, "198.18.0.2");
 	expect_host("www.example.com", "\r\nHost: www.example.com\r\n");
 	expect_host("www.example.com.", "\r\nHost: www.example.com.\r\n");
 	expect_host("198.18.0.2", "\r\nHost: 198.18.0.2\r\n");

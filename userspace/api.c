@@ -676,9 +676,11 @@ static void run_own_write(struct api_req *r, const struct route *rt)
 	if (!err) {
 		err = idem_save(r, t, scope, key, fp, now);
 		store_idem_expire(t, now, IDEM_EXPIRE_BATCH);
-		err = err ?: store_txn_commit(t);
+		/* A commit frees t even when it fails. */
 		if (err)
 			store_txn_abort(t);
+		else
+			err = store_txn_commit(t);
 	}
 	if (err)
 		log_warn("api: %s %s: the idempotency record was not kept: %s", r->method,

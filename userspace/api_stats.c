@@ -72,8 +72,8 @@ int api_metrics_get(struct api_req *r)
 
 	if (cfg->health) {
 		src.health = true;
-		health_counts(cfg->health, &src.checks_up, &src.checks_down, &src.health_probes);
-		src.checks_unknown = health_count(cfg->health) - src.checks_up - src.checks_down;
+		health_counts(cfg->health, &src.checks_up, &src.checks_down, &src.checks_unknown,
+			      &src.health_probes);
 	}
 	ret = metrics_render(&src, &text, &len);
 	if (ret) {

@@ -1046,21 +1046,13 @@ void health_on_change(struct health *h, health_change_fn fn, void *ctx)
 	pthread_mutex_unlock(&h->lock);
 }
 
-void health_counts(struct health *h, size_t *up, size_t *down, uint64_t *probes)
+void health_counts(struct health *h, size_t *up, size_t *down, size_t *unknown,
+		   uint64_t *probes)
 {
 	pthread_mutex_lock(&h->lock);
 	*up = h->nup;
 	*down = h->ndown;
+	*unknown = h->n - h->nup - h->ndown;
 	*probes = h->probes_total;
 	pthread_mutex_unlock(&h->lock);
-}
-
-size_t health_count(struct health *h)
-{
-	size_t n;
-
-	pthread_mutex_lock(&h->lock);
-	n = h->n;
-	pthread_mutex_unlock(&h->lock);
-	return n;
 }

@@ -67,6 +67,10 @@ void health_free(struct health *h);
 int health_spec_from_json(const json_t *obj, const char *name, struct health_spec *spec,
 			  char *field, size_t fieldlen, char *msg, size_t msglen);
 json_t *health_spec_json(const struct health_spec *spec);
+/* spec's target as text, "198.18.0.2:80" or "[2001:db8::2]:80", without the
+ * ":PORT" when the port is implied_port (0: never). */
+void health_target_text(const struct health_spec *spec, uint16_t implied_port, char *out,
+			size_t cap);
 /* What kind of address spec's target is when only the operator may probe it
  * ("loopback", "link-local", "unspecified", "multicast", ...; IPv4-mapped forms
  * too), else NULL. Private ranges are allowed. */
@@ -111,9 +115,8 @@ void health_set_in_use(struct health *h, health_in_use_fn fn, void *ctx);
 typedef void (*health_change_fn)(const char *name, bool up, void *ctx);
 void health_on_change(struct health *h, health_change_fn fn, void *ctx);
 
-/* Counts for metrics. */
-void health_counts(struct health *h, size_t *up, size_t *down, uint64_t *probes);
-/* Checks there are (up, down and unknown). */
-size_t health_count(struct health *h);
+/* Counts for metrics, taken together so that they add up. */
+void health_counts(struct health *h, size_t *up, size_t *down, size_t *unknown,
+		   uint64_t *probes);
 
 #endif /* NAMESERVE_HEALTH_H */

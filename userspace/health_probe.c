@@ -79,33 +79,11 @@ static bool is_ip_literal(const char *s, uint8_t *addr, int *len)
 /* "198.18.0.2", "[2001:db8::2]", with ":PORT" when it is not the scheme's. */
 static void host_header(const struct health_spec *s, char *out, size_t cap)
 {
-	char a[INET6_ADDRSTRLEN];
-	uint16_t port, dflt = s->type == HEALTH_HTTPS ? 443 : 80;
-
-	if (s->host[0]) {
+	if (s->host[0])
 		/* An IPv6 literal is bracketed (RFC 9110 §7.2, RFC 3986 §3.2.2). */
 		snprintf(out, cap, strchr(s->host, ':') ? "[%s]" : "%s", s->host);
-		return;
-	}
-	if (s->addr.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&s->addr;
-
-		inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
-		port = ntohs(sa->sin6_port);
-		if (port == dflt)
-			snprintf(out, cap, "[%s]", a);
-		else
-			snprintf(out, cap, "[%s]:%u", a, port);
-	} else {
-		const struct sockaddr_in *sa = (const struct sockaddr_in *)&s->addr;
-
-		inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
-		port = ntohs(sa->sin_port);
-		if (port == dflt)
-			snprintf(out, cap, "%s", a);
-		else
-			snprintf(out, cap, "%s:%u", a, port);
-	}
+	else
+		health_target_text(s, s->type == HEALTH_HTTPS ? 443 : 80, out, cap);
 }
 
 static int tls_setup(struct health_probe *p, SSL_CTX *tls)
@@ -153,7 +131,6 @@ static int tls_setup(struct health_probe *p, SSL_CTX *tls)
 			X509_VERIFY_PARAM_set1_ip(SSL_get0_param(p->ssl), ip, iplen);
 		}
 	}
-	p->phase = PHASE_TLS;
 	return 0;
 }
 
@@ -299,13 +276,12 @@ static int judge(struct health_probe *p, bool eof)
 	return 0;
 }
 
-static const char *tls_reason(struct health_probe *p, int ret)
+static const char *tls_reason(struct health_probe *p)
 {
 	static __thread char buf[96];
 	long v = SSL_get_verify_result(p->ssl);
 	unsigned long e;
 
-	(void)ret;
 	if (v != X509_V_OK)
 		return X509_verify_cert_error_string(v);
 	e = ERR_peek_last_error();
@@ -370,7 +346,7 @@ static int step_io(struct health_probe *p)
 				w = tls_wait(p, n);
 				if (w == 0)
 					return 0;
-				return done(p, false, "tls: %s", tls_reason(p, n));
+				return done(p, false, "tls: %s", tls_reason(p));
 			}
 		} else {
 			n = send(p->fd, p->req + p->req_off, p->req_len - p->req_off,
@@ -400,7 +376,7 @@ static int step_io(struct health_probe *p)
 					return 0;
 				if (w == 2)
 					return judge(p, true);
-				return done(p, false, "tls: %s", tls_reason(p, n));
+				return done(p, false, "tls: %s", tls_reason(p));
 			}
 		} else {
 			n = recv(p->fd, p->buf + p->len, p->cap - p->len, 0);
@@ -433,7 +409,7 @@ static int step_tls(struct health_probe *p)
 	w = tls_wait(p, ret);
 	if (w == 0)
 		return 0;
-	return done(p, false, "tls: %s", tls_reason(p, ret));
+	return done(p, false, "tls: %s", tls_reason(p));
 }
 
 int health_probe_start(struct health_probe *p, const struct health_spec *spec, SSL_CTX *tls)
@@ -447,7 +423,6 @@ int health_probe_start(struct health_probe *p, const struct health_spec *spec, S
 		return done(p, false, "socket: %s", strerror(errno));
 	if (spec->type == HEALTH_HTTPS && tls_setup(p, tls))
 		return 1;
-	p->phase = PHASE_CONNECT;
 	p->events = EPOLLOUT;
 	if (connect(p->fd, (const struct sockaddr *)&spec->addr, spec->addrlen) &&
 	    errno != EINPROGRESS)

@@ -143,21 +143,21 @@ const char *health_target_refused(const struct health_spec *spec)
 	return NULL;
 }
 
-static void target_text(const struct health_spec *s, char *out, size_t cap)
+void health_target_text(const struct health_spec *spec, uint16_t implied_port, char *out,
+			size_t cap)
 {
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&spec->addr;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&spec->addr;
+	bool v6 = spec->addr.ss_family == AF_INET6;
+	uint16_t port = ntohs(v6 ? s6->sin6_port : s4->sin_port);
 	char a[INET6_ADDRSTRLEN];
 
-	if (s->addr.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&s->addr;
-
-		inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
-		snprintf(out, cap, "[%s]:%u", a, ntohs(sa->sin6_port));
-	} else {
-		const struct sockaddr_in *sa = (const struct sockaddr_in *)&s->addr;
-
-		inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
-		snprintf(out, cap, "%s:%u", a, ntohs(sa->sin_port));
-	}
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&s6->sin6_addr : &s4->sin_addr, a,
+		  sizeof(a));
+	if (port == implied_port)
+		snprintf(out, cap, v6 ? "[%s]" : "%s", a);
+	else
+		snprintf(out, cap, v6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
 /* A name of labels of 1-63 letters, digits, '-' and '_', with one trailing dot
@@ -398,7 +398,7 @@ json_t *health_spec_json(const struct health_spec *spec)
 	json_t *o, *ex;
 	size_t i;
 
-	target_text(spec, target, sizeof(target));
+	health_target_text(spec, 0, target, sizeof(target));
 	o = json_pack("{s:s,s:s,s:s}", "name", spec->name, "type", type_names[spec->type],
 		      "target", target);
 	if (!o)
