@@ -250,5 +250,5 @@ test_check_in_use() {
 	grep -q '^nsctl: 404 not_found: ' <<<"$out" || { fail "get spare, not a 404: $out"; return 1; }
 }
 
-require_steer_env
+require_api_env
 run_tests

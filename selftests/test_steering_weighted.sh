@@ -177,5 +177,5 @@ test_policy_cleared() {
 	xdp_set "www.$ZONE_NAME" A "$W1 $W2 $W3" 20
 }
 
-require_steer_env
+require_api_env
 run_tests
