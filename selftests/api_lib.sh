@@ -65,6 +65,14 @@ japi() {
 	api "$m" "$p" -H 'Content-Type: application/json' --data-binary "$j" "$@"
 }
 
+# account_token NAME ACCOUNT: prints a new token of ACCOUNT, made with the
+# admin's (run it in $(...): the last reply stays the caller's).
+account_token() {
+	TOKEN=$ADMIN_TOKEN japi POST /v1/tokens "{\"name\": \"$1\", \"account\": \"$2\"}"
+	expect 201 || return 1
+	jb .token
+}
+
 # jb FILTER: jq on the last body.
 jb() {
 	jq -r "$1" "$B"

@@ -5,7 +5,8 @@
 # answers from many queries (py/steer_count.py); a backend namespace with
 # health-checked servers, started and stopped by PID.
 
-API_PORT=8053
+source "$SELFTEST_DIR/api_lib.sh"
+
 ZONE_NAME=steer.example
 STEER_COUNT=$SELFTEST_DIR/py/steer_count.py
 
@@ -19,43 +20,15 @@ export HOME=$WORKDIR/home
 mkdir -p "$HOME"
 unset NAMESERVE_URL NAMESERVE_TOKEN NSCTL_CONFIG XDG_CONFIG_HOME
 
-require_steer_env() {
-	require_env
-	for bin in curl jq; do
-		if ! command -v "$bin" >/dev/null; then
-			echo "SKIP: $(basename "$0"): $bin not installed"
-			exit $ksft_skip
-		fi
-	done
-}
-
-in_srv() {
-	nsenter --net="/run/netns/$NS_SRV" "$@"
-}
-
 nsctl() {
 	in_srv "$NSCTL" "$@"
 }
 
-# steer_start [ARGS...]: nameserved with XDP on IF_SRV, the API and a store
-# (kept across restarts), the zone ZONE_NAME created on the first start.
+# steer_start [ARGS...]: start_api with XDP on IF_SRV, nsctl pointed at it, the
+# zone ZONE_NAME created on the first start (the store is kept across restarts).
 steer_start() {
-	setup_pair || { fail "cannot create the namespace pair"; return 1; }
-	START_N=$((${START_N:-0} + 1))
-	DAEMON_LOG=$WORKDIR/nameserved-$INSTANCE.$START_N.log
-	# nsenter itself, not a function: $! must be the daemon (nsenter execs it).
-	nsenter --net="/run/netns/$NS_SRV" "$NAMESERVED" --instance "$INSTANCE" \
-		--listen "$SRV_IP4" --listen "$SRV_IP6" --xdp "$IF_SRV" \
-		--api "127.0.0.1:$API_PORT" --state-dir "$WORKDIR/state" \
-		--admin-token-file "$WORKDIR/admin.token" --default-ns "ns1.$ZONE_NAME." \
-		"$@" >"$DAEMON_LOG" 2>&1 &
-	DAEMON_PID=$!
-	DAEMON_PIDS+=("$DAEMON_PID")
-	echo "$DAEMON_PID" >>"$WORKDIR/pids"
-	wait_ready "$DAEMON_PID" "$DAEMON_LOG" || return 1
-	export NAMESERVE_URL=http://127.0.0.1:$API_PORT
-	NAMESERVE_TOKEN=$(cat "$WORKDIR/admin.token") || return 1
-	export NAMESERVE_TOKEN
+	start_api --xdp "$IF_SRV" "$@" || return 1
+	export NAMESERVE_URL=$API_URL NAMESERVE_TOKEN=$TOKEN
 	log "nameserved pid $DAEMON_PID, XDP on $IF_SRV: $(xdp_prog_id "$NS_SRV" "$IF_SRV")"
 	if [ ! -e "$WORKDIR/zone.created" ]; then
 		nsctl zone create "$ZONE_NAME" --ns "ns1.$ZONE_NAME." >/dev/null ||

@@ -345,9 +345,7 @@ test_list_pagination() {
 	local i cursor names=""
 
 	ensure_daemon || return 1
-	TOKEN=$ADMIN_TOKEN japi POST /v1/tokens '{"name": "pager", "account": "pager"}'
-	expect 201 || return 1
-	TOKEN=$(jb .token)
+	TOKEN=$(account_token pager pager) || return 1
 	for i in 1 2 3 4 5; do
 		japi POST /v1/zones "{\"name\": \"p$i.page.test\"}"
 		expect 201 || return 1
@@ -406,12 +404,8 @@ test_tenant_isolation() {
 	local ta tb p ghost mine serial
 
 	ensure_daemon || return 1
-	TOKEN=$ADMIN_TOKEN japi POST /v1/tokens '{"name": "a", "account": "acme"}'
-	expect 201 || return 1
-	ta=$(jb .token)
-	TOKEN=$ADMIN_TOKEN japi POST /v1/tokens '{"name": "b", "account": "globex"}'
-	expect 201 || return 1
-	tb=$(jb .token)
+	ta=$(account_token a acme) || return 1
+	tb=$(account_token b globex) || return 1
 	TOKEN=$ta japi POST /v1/zones '{"name": "acme.test"}'
 	expect 201 || return 1
 	[ "$(jb .account)" = acme ] || { fail "account $(jb .account)"; return 1; }

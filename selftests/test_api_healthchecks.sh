@@ -120,12 +120,8 @@ test_accounts() {
 	local ta tb
 
 	ensure_daemon || return 1
-	TOKEN=$ADMIN_TOKEN japi POST /v1/tokens '{"name": "a", "account": "acme"}'
-	expect 201 || return 1
-	ta=$(jb .token)
-	TOKEN=$ADMIN_TOKEN japi POST /v1/tokens '{"name": "b", "account": "globex"}'
-	expect 201 || return 1
-	tb=$(jb .token)
+	ta=$(account_token a acme) || return 1
+	tb=$(account_token b globex) || return 1
 
 	TOKEN=$ta japi POST /v1/healthchecks '{"name": "acme-web", "type": "tcp", "target": "198.18.0.2:80"}'
 	expect 201 || return 1

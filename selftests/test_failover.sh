@@ -237,17 +237,18 @@ test_check_in_use() {
 		fail "deleting b1, still named by hc, succeeded: $out"
 		return 1
 	fi
-	grep -qi conflict <<<"$out" || log "(delete b1 refused: $out)"
+	grep -q '^nsctl: 409 conflict: ' <<<"$out" || { fail "not a 409 conflict: $out"; return 1; }
 	nsctl_ok healthcheck create spare --type tcp --target "$BE1:$BE_PORT" --interval 5 ||
 		return 1
-	nsctl healthcheck list --json | jq -e '(.healthchecks // .) | map(.name) | index("spare")' \
+	nsctl healthcheck list --json | jq -e '.healthchecks | map(.name) | index("spare")' \
 		>/dev/null || { fail "spare not listed"; return 1; }
 	nsctl_ok healthcheck delete spare || return 1
 	if out=$(nsctl healthcheck get spare 2>&1); then
 		fail "spare still there after delete: $out"
 		return 1
 	fi
+	grep -q '^nsctl: 404 not_found: ' <<<"$out" || { fail "get spare, not a 404: $out"; return 1; }
 }
 
-require_steer_env
+require_api_env
 run_tests

@@ -105,6 +105,6 @@ test_tcp_checks() {
 	log "server stopped: tcp-open down after $WAITED_MS ms"
 }
 
-require_steer_env
+require_api_env
 command -v openssl >/dev/null || { echo "SKIP: $(basename "$0"): openssl missing"; exit $ksft_skip; }
 run_tests

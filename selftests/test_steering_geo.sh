@@ -194,6 +194,6 @@ test_geoip_xdp_default() {
 	from "$CLI_SRC1" "$SRV_IP4" "$G1" || return 1
 }
 
-require_steer_env
+require_api_env
 command -v mmdblookup >/dev/null || log "(mmdblookup missing: the database is not described)"
 run_tests
