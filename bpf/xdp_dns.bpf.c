@@ -84,7 +84,9 @@ struct fp_query {
 };
 
 /* A steered answer: the records fp_policy_select() chose, in answer order,
- * and the answer assembled from them. */
+ * and the answer assembled from them. fp_cache_lookup() copies a cache line
+ * to ans too: one place for answers built in scratch keeps fp_reply() to one
+ * verifier state for them all. */
 struct fp_steered {
 	__u64			launder;	/* as fp_scratch.launder */
 	__u8			order[FP_POLICY_RECORDS_MAX];
@@ -99,7 +101,6 @@ struct fp_scratch {
 	__u64			qname[FP_QNAME_WIRE_MAX / 8];
 	__u8			move[FP_MOVE_MAX];	/* see fp_make_room() */
 	struct fp_steered	steer;
-	struct fp_answer	cached;	/* see fp_cache_lookup() */
 };
 
 #define FP_ANSWERS_MAP(n)					\
@@ -581,7 +582,7 @@ static __always_inline const struct fp_answer *fp_cache_lookup(const struct fp_q
 {
 	__u32 idx = s->key.hash & (FP_CACHE_LINES - 1), seq;
 	const struct fp_cache_line *l;
-	struct fp_answer *a = &s->cached;
+	struct fp_answer *a = &s->steer.ans;
 	__u64 last = q->qlen / 8;
 	int i;
 
