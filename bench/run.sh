@@ -231,7 +231,9 @@ cpu_load()
 		else { b0 = $2; s0 = $3; t0 = $4 } }'
 }
 
-declare -A RATE SENT PCT NXD CPUG CPUS OTHER COST NOTE REPLIES RUNS
+# RUNS: each hot-zone pass's best rate per server, in pass order, "-" for a pass
+# where the server gave none; PASS_BEST: the pass under way.
+declare -A RATE SENT PCT NXD CPUG CPUS OTHER COST NOTE REPLIES RUNS PASS_BEST
 
 # load_once LABEL QUERIES ROUND: one kxdpgun run from the client namespace; the
 # CPU load is sampled inside the run, past kxdpgun's ~1.5 s of interface setup.
@@ -267,7 +269,7 @@ load_once()
 	REPLIES[$label]=$(( ${REPLIES[$label]:-0} + $(awk '/^total replies:/ { print $3 }' "$out") ))
 	rate=$(awk '/^total replies:/ { gsub(/\(/, "", $4); print $4 }' "$out")
 	log "$label: $rate replies/s (round $3)"
-	RUNS[$label]="${RUNS[$label]:-} $rate"
+	[ "$rate" -gt "${PASS_BEST[$label]:--1}" ] && PASS_BEST[$label]=$rate
 	[ "$rate" -le "${RATE[$label]:--1}" ] && return 0
 	RATE[$label]=$rate
 	SENT[$label]=$(awk '/^total queries:/ { gsub(/\(/, "", $4); print $4 }' "$out")
@@ -494,13 +496,17 @@ ratio()
 	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a > 0 && b > 0) printf "%.0f %%", 100 * a / b; else printf "n/a" }'
 }
 
-# pass_ratios "A1 A2 …" "B1 B2 …": A/B for each pass, in order.
+# pass_ratios "A1 A2 …" "B1 B2 …": A/B for each pass, in order; "–" for a pass
+# where either gave no rate ("-").
 pass_ratios()
 {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		n = split(a, x, " "); m = split(b, y, " ");
 		for (i = 1; i <= n && i <= m; i++)
-			printf "%s%.0f %%", (i > 1 ? ", " : ""), 100 * x[i] / y[i];
+			if (x[i] + 0 > 0 && y[i] + 0 > 0)
+				printf "%s%.0f %%", (i > 1 ? ", " : ""), 100 * x[i] / y[i];
+			else
+				printf "%s–", (i > 1 ? ", " : "");
 		if (!n || !m) printf "n/a" }'
 }
 
@@ -576,31 +582,49 @@ declare -A DESC=(
 	[big-nsd]="nsd, UDP"
 )
 
+# qps_server KIND: one hot-zone load of one server.
+qps_server()
+{
+	local kind=$1 z=$TMP/zones
+
+	if [ "$kind" = reflector ]; then
+		log "reflector: ${REFLECT_OBJ}"
+		if ip -n "$SRV_NS" link set dev "$VS" xdpdrv obj "$REFLECT_OBJ" sec xdp; then
+			run_load reflector "$z/hot.queries"
+			xdp_off
+		else
+			fail "reflector: cannot attach $REFLECT_OBJ"
+		fi
+		return
+	fi
+	if [ "${kind%-*}" = ns ] && [ ! -x "$NAMESERVED" ]; then
+		fail "$kind: $NAMESERVED not built"
+		NOTE[$kind]="not built"
+		return
+	fi
+	log "$kind"
+	bench_server "$kind" "$kind" "$z/hot.zone" example.com. "$z/hot.queries" \
+		h1.example.com. A 198.18.0.1
+}
+
+# Even passes run the servers in reverse order, so that drift within a pass
+# does not always favour the server that runs first.
 section_qps()
 {
-	local z=$TMP/zones kind pass
+	local kind pass order reversed=
 
+	for kind in $SERVERS; do
+		reversed="$kind $reversed"
+	done
 	log "answered queries/s, hot zone of 1,000 names, $PASSES pass(es)"
 	for pass in $(seq "$PASSES"); do
-		for kind in $SERVERS; do
-			if [ "$kind" = reflector ]; then
-				log "reflector: ${REFLECT_OBJ}"
-				if ip -n "$SRV_NS" link set dev "$VS" xdpdrv obj "$REFLECT_OBJ" sec xdp; then
-					run_load reflector "$z/hot.queries"
-					xdp_off
-				else
-					fail "reflector: cannot attach $REFLECT_OBJ"
-				fi
-				continue
-			fi
-			if [ "${kind%-*}" = ns ] && [ ! -x "$NAMESERVED" ]; then
-				fail "$kind: $NAMESERVED not built"
-				NOTE[$kind]="not built"
-				continue
-			fi
-			log "$kind"
-			bench_server "$kind" "$kind" "$z/hot.zone" example.com. "$z/hot.queries" \
-				h1.example.com. A 198.18.0.1
+		order=$SERVERS
+		[ $((pass % 2)) -eq 0 ] && order=$reversed
+		log "pass $pass of $PASSES: $order"
+		for kind in $order; do
+			PASS_BEST[$kind]=
+			qps_server "$kind"
+			RUNS[$kind]="${RUNS[$kind]:-} ${PASS_BEST[$kind]:--}"
 		done
 	done
 }
