@@ -2,7 +2,8 @@
 /* map_sync against the real program's maps (needs root): full syncs install,
  * change and remove answers; names land in the tier their length picks; zone
  * syncs touch only their zone's keys, and only those that changed; of two
- * names with one key, the first installed keeps it. */
+ * names with one key, the first installed keeps it; the answer cache holds
+ * only what the tier-0 map holds. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -1412,6 +1413,233 @@ static void test_policy_slot_grace(void **state)
 	map_sync_free(ms);
 }
 
+/* ---- the answer cache in front of tier 0 ---- */
+
+static int cache_map(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "answer_cache", sizeof(__u32),
+				sizeof(struct fp_cache_line), FP_CACHE_LINES, &opts);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* The cache line of the query's key, read through the map syscalls: whether
+ * it holds the query (the key and what the program compares) with the answer
+ * the map holds. A line is never left half written. */
+static bool cached_wire(struct fixture *f, int cfd, const uint8_t *q, size_t len,
+			uint16_t qtype, struct fp_cache_line *l)
+{
+	struct fp_entry ent;
+	struct fp_key k;
+	__u32 idx;
+	int tier = fp_key_build(&k, T_NAME_SEED, q, len, qtype);
+
+	assert_true(tier >= 0);
+	idx = k.hash & (FP_CACHE_LINES - 1);
+	assert_int_equal(bpf_map_lookup_elem(cfd, &idx, l), 0);
+	assert_int_equal(l->seq & 1, 0);
+	if (!l->qlen || l->hash != k.hash)
+		return false;
+	/* A line only ever holds what the tier-0 map holds under its key. */
+	assert_int_equal(tier, 0);
+	assert_int_equal(lookup_entry(f, q, len, qtype, &ent), 0);
+	assert_int_equal(l->qtype, qtype);
+	assert_int_equal(l->qlen, len);
+	assert_memory_equal(l->qname, ent.qname, sizeof(l->qname));
+	assert_int_equal(l->len, ent.answer.len);
+	assert_int_equal(l->ancount, ent.answer.ancount);
+	assert_int_equal(l->flags, ent.answer.flags);
+	assert_int_equal(l->csum, ent.answer.csum);
+	assert_memory_equal(l->data, ent.answer.data, FP_CACHE_DATA);
+	return true;
+}
+
+static bool cached(struct fixture *f, int cfd, const char *name, struct fp_cache_line *l)
+{
+	uint8_t q[FP_QNAME_WIRE_MAX];
+	size_t len = wire(q, name);
+
+	return cached_wire(f, cfd, q, len, 1, l);
+}
+
+/* Lines that hold anything. */
+static unsigned long cache_lines_used(int cfd)
+{
+	struct fp_cache_line l;
+	unsigned long n = 0;
+	__u32 i;
+
+	for (i = 0; i < FP_CACHE_LINES; i++) {
+		assert_int_equal(bpf_map_lookup_elem(cfd, &i, &l), 0);
+		assert_int_equal(l.seq & 1, 0);
+		n += l.qlen != 0;
+	}
+	return n;
+}
+
+/* name with n A records, 198.18.0.first.. */
+static int put_records(struct map_sync *ms, const char *name, int n, uint8_t first)
+{
+	uint8_t qname[FP_QNAME_WIRE_MAX], rrs[16 * 8];
+	struct fastpath_entry e = { .qname = qname, .qtype = 1, .answer = rrs,
+				    .answer_len = 16 * n, .ancount = n };
+	int i;
+
+	assert_true(n <= 8);
+	e.qname_len = wire(qname, name);
+	for (i = 0; i < n; i++)
+		a_rr(rrs + 16 * i, first + i);
+	return map_sync_put(&e, ms);
+}
+
+/* A tier-0 name whose key is not @name's but picks the same line. */
+static void line_rival(char *out, size_t cap, const char *name)
+{
+	uint8_t q[FP_QNAME_WIRE_MAX];
+	struct fp_key k, r;
+	unsigned int i;
+
+	assert_int_equal(fp_key_build(&k, T_NAME_SEED, q, wire(q, name), 1), 0);
+	for (i = 0; i < 64 * FP_CACHE_LINES; i++) {
+		snprintf(out, cap, "r%u.example", i);
+		assert_int_equal(fp_key_build(&r, T_NAME_SEED, q, wire(q, out), 1), 0);
+		if (((r.hash ^ k.hash) & (FP_CACHE_LINES - 1)) == 0 && r.hash != k.hash)
+			return;
+	}
+	fail_msg("no name shares a line with %s", name);
+}
+
+static void test_answer_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_zone z = { { "x.z.example" }, { 5 }, 1, -1 };
+	struct fp_cache_line l, held;
+	struct map_sync *ms;
+	struct fp_answer val;
+	struct policy pw;
+	uint8_t n60[FP_QNAME_WIRE_MAX], oz[32], www[32];
+	size_t l60 = long_name(n60, 60), lwww = wire(www, "www.example");
+	char rival[32];
+	int cfd = cache_map();
+
+	policy_weighted(&pw);
+	line_rival(rival, sizeof(rival), "www.example");
+	assert_int_equal(map_sync_new(&ms, f->fds, T_NAME_SEED), 0);
+	set_policy_maps(f, ms);
+	assert_int_equal(map_sync_set_answer_cache(ms, cfd), 0);
+	assert_int_equal(map_sync_set_answer_cache(ms, cfd), -EEXIST);
+
+	/* A full sync copies what fits of tier 0, and only that. */
+	map_sync_begin(ms);
+	assert_int_equal(put(ms, www, lwww, 1, 1, false), 0);
+	assert_int_equal(put(ms, n60, l60, 1, 1, false), 0);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(put_records(ms, "s.example", 1, 3), 0);
+	assert_int_equal(put_records(ms, "big.example", 4, 20), 0);
+	assert_int_equal(put_records(ms, "bigger.example", 5, 30), 0);
+	assert_int_equal(put_records(ms, "do.example", 1, 4), 0);
+	assert_int_equal(put_records(ms, rival, 1, 8), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(all_entries(f), 8);
+	assert_true(cached(f, cfd, "www.example", &held));
+	assert_int_equal(held.data[15], 1);
+	assert_int_equal(lookup(f, n60, l60, 1, &val), 1);
+	assert_false(cached_wire(f, cfd, n60, l60, 1, &l));
+	steered_idx(f, "w.example", &pw, 1);
+	assert_false(cached(f, cfd, "w.example", &l));
+	assert_true(cached(f, cfd, "s.example", &l));
+	assert_int_equal(l.data[15], 3);
+	assert_true(cached(f, cfd, "big.example", &l));
+	assert_int_equal(l.len, FP_CACHE_DATA);
+	assert_false(cached(f, cfd, "bigger.example", &l));
+	assert_true(cached(f, cfd, "do.example", &l));
+	/* The rival shares www's line: www came first and keeps it. */
+	assert_false(cached(f, cfd, rival, &l));
+	assert_int_equal(installed(f, rival), 8);
+	assert_int_equal(cache_lines_used(cfd), 4);
+
+	/* A changed answer rewrites the line; one that grows past the line
+	 * or becomes steered empties it; an unchanged one is not written. */
+	map_sync_begin(ms);
+	assert_int_equal(put(ms, www, lwww, 1, 2, false), 0);
+	assert_int_equal(put(ms, n60, l60, 1, 1, false), 0);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(put_steered(ms, "s.example", &pw, 3), 0);
+	assert_int_equal(put_records(ms, "big.example", 5, 20), 0);
+	assert_int_equal(put_records(ms, "bigger.example", 4, 30), 0);
+	assert_int_equal(put(ms, (const uint8_t *)"\2do\7example", 12, 1, 4, true), 0);
+	assert_int_equal(put_records(ms, rival, 1, 8), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(all_entries(f), 8);
+	assert_true(cached(f, cfd, "www.example", &l));
+	assert_int_equal(l.data[15], 2);
+	assert_int_equal(l.seq, held.seq + 2);
+	steered_idx(f, "s.example", &pw, 3);
+	assert_false(cached(f, cfd, "s.example", &l));
+	assert_int_equal(l.qlen, 0);
+	assert_int_equal(installed(f, "big.example"), 20);
+	assert_false(cached(f, cfd, "big.example", &l));
+	assert_int_equal(l.qlen, 0);
+	assert_true(cached(f, cfd, "bigger.example", &l));
+	assert_int_equal(l.ancount, 4);
+	assert_true(cached(f, cfd, "do.example", &l));
+	assert_int_equal(l.flags, FP_ANSWER_F_PASS_DO);
+	assert_int_equal(cache_lines_used(cfd), 3);
+
+	/* An incremental delete empties the line; the rival, in the map
+	 * alone, is not touched. */
+	assert_true(cached(f, cfd, "www.example", &held));
+	assert_int_equal(map_sync_delete(ms, www, 1), 0);
+	assert_int_equal(installed(f, "www.example"), -ENOENT);
+	assert_false(cached(f, cfd, "www.example", &l));
+	assert_int_equal(l.qlen, 0);
+	assert_int_equal(l.seq, held.seq + 2);
+	assert_int_equal(installed(f, rival), 8);
+	/* Deleting a name that has no entry leaves the line alone. */
+	assert_int_equal(map_sync_delete(ms, (const uint8_t *)"\2do\7example", 28), 0);
+	assert_true(cached(f, cfd, "do.example", &l));
+
+	/* A full sync without a name empties its line; one that writes the
+	 * rival's changed answer gives it the free line. */
+	map_sync_begin(ms);
+	assert_int_equal(put_steered(ms, "w.example", &pw, 1), 0);
+	assert_int_equal(put_records(ms, rival, 1, 9), 0);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(all_entries(f), 2);
+	assert_false(cached(f, cfd, "do.example", &l));
+	assert_int_equal(l.qlen, 0);
+	assert_false(cached(f, cfd, "bigger.example", &l));
+	assert_true(cached(f, cfd, rival, &l));
+	assert_int_equal(l.data[15], 9);
+	assert_int_equal(cache_lines_used(cfd), 1);
+
+	/* Zone syncs as full ones. */
+	wire(oz, "z.example");
+	assert_int_equal(map_sync_zone(ms, oz, fake_walk, &z), 0);
+	assert_true(cached(f, cfd, "x.z.example", &l));
+	assert_int_equal(l.data[15], 5);
+	z.last[0] = 6;
+	assert_int_equal(map_sync_zone(ms, oz, fake_walk, &z), 0);
+	assert_true(cached(f, cfd, "x.z.example", &l));
+	assert_int_equal(l.data[15], 6);
+	z = (struct fake_zone){ { "y.z.example" }, { 7 }, 1, -1 };
+	assert_int_equal(map_sync_zone(ms, oz, fake_walk, &z), 0);
+	assert_false(cached(f, cfd, "x.z.example", &l));
+	assert_true(cached(f, cfd, "y.z.example", &l));
+	assert_int_equal(map_sync_zone_remove(ms, oz), 0);
+	assert_false(cached(f, cfd, "y.z.example", &l));
+	assert_int_equal(l.qlen, 0);
+
+	map_sync_begin(ms);
+	assert_int_equal(map_sync_commit(ms), 0);
+	assert_int_equal(all_entries(f), 0);
+	assert_int_equal(cache_lines_used(cfd), 0);
+	map_sync_free(ms);
+	close(cfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1428,6 +1656,7 @@ int main(void)
 		cmocka_unit_test(test_policy_write_fails),
 		cmocka_unit_test(test_policy_no_room),
 		cmocka_unit_test(test_policy_slot_grace),
+		cmocka_unit_test_teardown(test_answer_cache, clear_answers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
