@@ -13,7 +13,6 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "answer_cache.h"
 #include "fp_answer.h"
 #include "fp_policy.h"
 #include "geo.h"
@@ -35,9 +34,6 @@ struct bench {
 	struct xdp_pass_bpf		*pass;
 	struct xdp_reflect_bpf		*reflect;
 	struct xdp_bench_restore_bpf	*restore;
-	struct answer_cache		*cache;
-	struct fp_entry			www;	/* www.example.com A, and its key */
-	struct fp_key			www_key;
 	unsigned int			repeat;
 	int				rounds;
 	long				tail_max;	/* -1: the program's default */
@@ -192,7 +188,7 @@ static int bench_fill(struct bench *b)
 	char text[2][300] = { "www.example.com." };
 	int fds[FP_TIERS], i, err;
 	struct fp_answer a;
-	uint8_t rr[64], wire[300];
+	uint8_t rr[64];
 
 	xf_answers_fds(b->dns, fds);
 	bench_long_name(text[1]);
@@ -204,14 +200,6 @@ static int bench_fill(struct bench *b)
 		if (err < 0)
 			return err;
 	}
-	/* The cache holds www.example.com A only for the cases that say so. */
-	err = fp_entry_build(&b->www, &b->www_key, b->dns->rodata->name_seed, wire,
-			     pb_name(wire, text[0]), 1, &a);
-	if (err)
-		return err < 0 ? err : -EINVAL;
-	err = answer_cache_open(&b->cache, bpf_map__fd(b->dns->maps.answer_cache));
-	if (err)
-		return err;
 	return bench_fill_steered(b, fds);
 }
 
@@ -292,18 +280,15 @@ int main(int argc, char **argv)
 		enum bench_pkt	pkt;
 		int		verdict;
 		uint32_t	counter;
-		bool		cached;		/* www.example.com A in the answer cache */
 	} cases[] = {
-		{ "hit, IPv4, www.example.com A", PKT_V4, XDP_TX, FP_TX_ANSWER, false },
-		{ "hit, IPv4, from the answer cache", PKT_V4, XDP_TX, FP_TX_ANSWER, true },
-		{ "hit, IPv6, from the answer cache", PKT_V6, XDP_TX, FP_TX_ANSWER, true },
-		{ "hit, IPv4 + EDNS", PKT_V4_EDNS, XDP_TX, FP_TX_ANSWER, false },
-		{ "hit, IPv6", PKT_V6, XDP_TX, FP_TX_ANSWER, false },
-		{ "hit, IPv4, 255-byte name", PKT_LONG, XDP_TX, FP_TX_ANSWER, false },
-		{ "steered hit, weighted 70/30", PKT_WEIGHTED, XDP_TX, FP_TX_ANSWER, false },
-		{ "steered hit, geo (81.2.69.161)", PKT_GEO, XDP_TX, FP_TX_ANSWER, false },
-		{ "miss, IPv4", PKT_MISS, XDP_PASS, FP_PASS_MISS, false },
-		{ "not DNS (UDP to 443)", PKT_NOT_DNS, XDP_PASS, FP_PASS_NOT_DNS, false },
+		{ "hit, IPv4, www.example.com A", PKT_V4, XDP_TX, FP_TX_ANSWER },
+		{ "hit, IPv4 + EDNS", PKT_V4_EDNS, XDP_TX, FP_TX_ANSWER },
+		{ "hit, IPv6", PKT_V6, XDP_TX, FP_TX_ANSWER },
+		{ "hit, IPv4, 255-byte name", PKT_LONG, XDP_TX, FP_TX_ANSWER },
+		{ "steered hit, weighted 70/30", PKT_WEIGHTED, XDP_TX, FP_TX_ANSWER },
+		{ "steered hit, geo (81.2.69.161)", PKT_GEO, XDP_TX, FP_TX_ANSWER },
+		{ "miss, IPv4", PKT_MISS, XDP_PASS, FP_PASS_MISS },
+		{ "not DNS (UDP to 443)", PKT_NOT_DNS, XDP_PASS, FP_PASS_NOT_DNS },
 	};
 	struct bench b = { .repeat = 200000, .rounds = 40, .tail_max = -1 };
 	uint8_t pkt[PB_FRAME_MAX];
@@ -393,10 +378,6 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		len = bench_packet(cases[i].pkt, pkt);
-		if (cases[i].cached)
-			answer_cache_put(b.cache, &b.www_key, (const struct fp_entry_32 *)&b.www);
-		else
-			answer_cache_drop(b.cache, &b.www_key);
 		before = bench_counter(&b, cases[i].counter);
 		if (bench_restored(&b, bpf_program__fd(b.dns->progs.xdp_dns), pkt, len, &ns,
 				   &retval))
@@ -414,7 +395,6 @@ int main(int argc, char **argv)
 	}
 	err = 0;
 out:
-	answer_cache_close(b.cache);
 	xdp_bench_restore_bpf__destroy(b.restore);
 	xdp_reflect_bpf__destroy(b.reflect);
 	xdp_pass_bpf__destroy(b.pass);

@@ -84,9 +84,7 @@ struct fp_query {
 };
 
 /* A steered answer: the records fp_policy_select() chose, in answer order,
- * and the answer assembled from them. fp_cache_lookup() copies a cache line
- * to ans too: one place for answers built in scratch keeps fp_reply() to one
- * verifier state for them all. */
+ * and the answer assembled from them. */
 struct fp_steered {
 	__u64			launder;	/* as fp_scratch.launder */
 	__u8			order[FP_POLICY_RECORDS_MAX];
@@ -116,14 +114,6 @@ FP_ANSWERS_MAP(32);
 FP_ANSWERS_MAP(64);
 FP_ANSWERS_MAP(128);
 FP_ANSWERS_MAP(256);
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, FP_CACHE_LINES);
-	__type(key, __u32);
-	__type(value, struct fp_cache_line);
-} answer_cache SEC(".maps");
 
 /* Traffic steering (include/fp_policy.h): the agent writes these; health
  * flips bits in the one mmapped element without touching any answer. */
@@ -570,47 +560,6 @@ FP_DEFINE_LOOKUP(32)
 FP_DEFINE_LOOKUP(64)
 FP_DEFINE_LOOKUP(128)
 FP_DEFINE_LOOKUP(256)
-
-/*
- * The answer cache's line for the query (include/fastpath.h), copied to
- * scratch, if it holds the query and the agent did not rewrite it while it
- * was copied; else NULL and the map decides. Every load of the line lies
- * between the two loads of seq.
- */
-static __always_inline const struct fp_answer *fp_cache_lookup(const struct fp_query *q,
-								struct fp_scratch *s)
-{
-	__u32 idx = s->key.hash & (FP_CACHE_LINES - 1), seq;
-	const struct fp_cache_line *l;
-	struct fp_answer *a = &s->steer.ans;
-	__u64 last = q->qlen / 8;
-	int i;
-
-	l = bpf_map_lookup_elem(&answer_cache, &idx);
-	if (!l)
-		return NULL;
-	seq = *(volatile __u32 *)&l->seq;
-	barrier();
-	if ((seq & 1) || l->hash != s->key.hash || l->qtype != q->qtype || l->qlen != q->qlen)
-		return NULL;
-	for (i = 0; i < FP_TIER_0 / 8; i++) {
-		if (i > last)
-			break;
-		if (l->qname[i] != s->qname[i])
-			return NULL;
-	}
-	a->len = l->len;
-	a->ancount = l->ancount;
-	a->flags = l->flags;
-	a->csum = l->csum;
-	a->policy = 0;
-	for (i = 0; i < FP_CACHE_DATA / 8; i++)
-		((__u64 *)a->data)[i] = ((const __u64 *)l->data)[i];
-	barrier();
-	if (*(volatile __u32 *)&l->seq != seq || a->len > FP_CACHE_DATA)
-		return NULL;
-	return a;
-}
 
 static __always_inline const struct fp_answer *fp_lookup(const struct fp_query *q,
 							 const struct fp_scratch *s, int tier)
@@ -1080,9 +1029,7 @@ static __always_inline int fp_handle(struct xdp_md *ctx)
 	ret = fp_parse_dns(ctx, &q, s, &tier);
 	if (ret != FP_CONTINUE)
 		return ret;
-	a = tier == 0 ? fp_cache_lookup(&q, s) : NULL;
-	if (!a)
-		a = fp_lookup(&q, s, tier);
+	a = fp_lookup(&q, s, tier);
 	if (!a)
 		return FP_PASS_MISS;
 	if (a->flags & FP_ANSWER_F_POLICY) {

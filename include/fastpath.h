@@ -76,41 +76,6 @@ FP_DEFINE_ENTRY(256);
 #define fp_entry fp_entry_256
 
 /*
- * The answer cache: a direct-mapped array in front of the tier-0 map, indexed
- * by the low bits of the key. Under load a hot entry is rarely in the CPU's
- * cache; a hash-map hit then waits for the bucket, then for the element, in
- * turn, where a cache line's address is known as soon as the key is: one
- * wait, for 128 bytes that hold the whole entry. The map stays the truth: the
- * agent copies into a line only a tier-0 entry that fits and is not steered,
- * and only into a line that is empty or already the entry's; the rest is
- * answered from the map.
- *
- * The agent rewrites a line in place through mmap, seqlock style: seq odd,
- * the line, seq even. The program copies the line and reads seq again; if it
- * moved, the copy may be torn and the map answers. That takes loads that stay
- * in program order, which only x86 promises without a barrier instruction
- * (BPF has no load-acquire before 6.15): elsewhere the agent leaves every
- * line empty.
- */
-#define FP_CACHE_LINES		(1 << 16)	/* 8 MiB */
-#define FP_CACHE_DATA		64		/* four A or two AAAA records */
-
-struct fp_cache_line {
-	__u32	seq;		/* odd while the agent writes the line */
-	__u16	qtype;		/* host order */
-	__u8	qlen;		/* 0: empty */
-	__u8	pad0;
-	__u64	hash;		/* the entry's key */
-	__u64	qname[FP_TIER_0 / 8];	/* as in fp_entry_32 */
-	__u16	len;		/* as in fp_answer */
-	__u16	ancount;
-	__u32	flags;
-	__u32	csum;
-	__u32	pad1;
-	__u8	data[FP_CACHE_DATA];
-};
-
-/*
  * The key of (qtype, qname), computed by the program as it reads the name and
  * by the agent from the entry: @seed (chosen at load, so that no one can pick
  * names whose keys collide), then the qtype and the name's length, then the

@@ -16,7 +16,6 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "answer_cache.h"
 #include "fp_answer.h"
 #include "pkt_builder.h"
 #include "xdp_fixture.h"
@@ -40,9 +39,6 @@ static struct {
 	int		prog_fd;
 	int		answers_fd[FP_TIERS];
 	int		counters_fd;
-	int		cache_fd;
-	struct answer_cache *cache;
-	bool		cached[32];	/* entries[i] is in the cache, not its map */
 	struct t_entry	entries[32];
 	int		nentries;
 	char		name32[300], name33[300], name64[300], name65[300];
@@ -156,12 +152,6 @@ static int group_setup(void **state)
 	t.prog_fd = bpf_program__fd(t.skel->progs.xdp_dns);
 	xf_answers_fds(t.skel, t.answers_fd);
 	t.counters_fd = bpf_map__fd(t.skel->maps.counters);
-	t.cache_fd = bpf_map__fd(t.skel->maps.answer_cache);
-	err = answer_cache_open(&t.cache, t.cache_fd);
-	if (err) {
-		fprintf(stderr, "test_xdp_dns: answer cache: %s\n", strerror(-err));
-		return -1;
-	}
 
 	t_mkname(t.name32, 32, 'a');
 	t_mkname(t.name33, 33, 'b');
@@ -216,7 +206,6 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	answer_cache_close(t.cache);
 	xdp_dns_bpf__destroy(t.skel);
 	return 0;
 }
@@ -1290,136 +1279,9 @@ static void test_key_is_not_trusted(void **state)
 	assert_int_equal(t_install(), 0);
 }
 
-/* The entry of t.entries[i] and its key, as the maps hold it. */
-static int t_entry_of(int i, struct fp_entry *e, struct fp_key *k)
-{
-	const struct t_entry *te = &t.entries[i];
-	uint8_t wire[300];
-	struct fp_answer a;
-	int err;
-
-	err = fp_answer_build(&a, te->rrs, te->len, te->ancount, te->flags);
-	if (err)
-		return err;
-	return fp_entry_build(e, k, T_NAME_SEED, wire, pb_name(wire, te->name), te->qtype, &a);
-}
-
-/* Every entry the cache takes goes into it and out of its map, so that the
- * cases below can only be answered from the cache. */
-static int t_cache_on(void **state)
-{
-	struct fp_entry e;
-	struct fp_key k;
-	int i, n = 0;
-
-	(void)state;
-	if (!t.skel)
-		return 0;
-	for (i = 0; i < t.nentries; i++) {
-		t.cached[i] = t_entry_of(i, &e, &k) == 0 &&
-			      answer_cache_put(t.cache, &k, (const struct fp_entry_32 *)&e);
-		if (!t.cached[i])
-			continue;
-		if (bpf_map_delete_elem(t.answers_fd[0], &k))
-			return -1;
-		n++;
-	}
-	/* www.example.com A and AAAA among them, or the cases prove nothing. */
-	return n >= 2 && t.cached[0] && t.cached[1] ? 0 : -1;
-}
-
-static int t_cache_off(void **state)
-{
-	struct fp_entry e;
-	struct fp_key k;
-	int i;
-
-	(void)state;
-	if (!t.skel)
-		return 0;
-	for (i = 0; i < t.nentries; i++) {
-		if (t.cached[i] && t_entry_of(i, &e, &k) == 0)
-			answer_cache_drop(t.cache, &k);
-		t.cached[i] = false;
-	}
-	return t_install() ? -1 : 0;
-}
-
-/*
- * The program uses a line only when it is the query's and whole: not while
- * the agent writes it (seq odd), not another name's under the same index,
- * not a line whose key differs. Lines are written through the syscall here,
- * not the agent's writer, to make each broken one.
- */
-static void test_cache_line_checked(void **state)
-{
-	static const struct tcase c = { "hit", .verdict = TX };
-	uint8_t msg[PB_FRAME_MAX], in[PB_FRAME_MAX], out[T_OUT_MAX], exp[PB_FRAME_MAX];
-	struct fp_cache_line good = { 0 }, l;
-	struct fp_entry e;
-	struct fp_key k;
-	struct pb_frame f;
-	struct pb_dns d;
-	uint32_t out_len, idx;
-	size_t len, elen;
-
-	(void)state;
-	if (!t.skel)
-		skip();
-	t_defaults(&c, &f, &d);
-	len = pb_build(in, sizeof(in), &f, msg, pb_dns_build(msg, &d));
-	elen = t_expected(&f, &d, exp);
-	/* www.example.com A: the cache's alone. */
-	assert_int_equal(t_entry_of(0, &e, &k), 0);
-	assert_int_equal(bpf_map_delete_elem(t.answers_fd[0], &k), 0);
-	idx = k.hash & (FP_CACHE_LINES - 1);
-	good.qtype = e.qtype;
-	good.qlen = e.qlen;
-	good.hash = k.hash;
-	memcpy(good.qname, e.qname, sizeof(good.qname));
-	good.len = e.answer.len;
-	good.ancount = e.answer.ancount;
-	good.flags = e.answer.flags;
-	good.csum = e.answer.csum;
-	memcpy(good.data, e.answer.data, FP_CACHE_DATA);
-
-	l = good;
-	l.seq = 2;
-	assert_int_equal(bpf_map_update_elem(t.cache_fd, &idx, &l, BPF_ANY), 0);
-	assert_int_equal(t_run_counted(in, len, out, &out_len, FP_TX_ANSWER), XDP_TX);
-	assert_int_equal(out_len, elen);
-	assert_memory_equal(out, exp, elen);
-
-	l.seq = 3;		/* being written */
-	assert_int_equal(bpf_map_update_elem(t.cache_fd, &idx, &l, BPF_ANY), 0);
-	assert_int_equal(t_run_counted(in, len, out, &out_len, FP_PASS_MISS), XDP_PASS);
-	l = good;
-	l.hash ^= 1ULL << 40;	/* another key, same index */
-	assert_int_equal(bpf_map_update_elem(t.cache_fd, &idx, &l, BPF_ANY), 0);
-	assert_int_equal(t_run_counted(in, len, out, &out_len, FP_PASS_MISS), XDP_PASS);
-	l = good;
-	l.qname[2] ^= 1;	/* the last word of the name */
-	assert_int_equal(bpf_map_update_elem(t.cache_fd, &idx, &l, BPF_ANY), 0);
-	assert_int_equal(t_run_counted(in, len, out, &out_len, FP_PASS_MISS), XDP_PASS);
-	l = good;
-	l.qtype = 28;
-	assert_int_equal(bpf_map_update_elem(t.cache_fd, &idx, &l, BPF_ANY), 0);
-	assert_int_equal(t_run_counted(in, len, out, &out_len, FP_PASS_MISS), XDP_PASS);
-	l = good;
-	l.len = FP_CACHE_DATA + 8;	/* past the line's data */
-	assert_int_equal(bpf_map_update_elem(t.cache_fd, &idx, &l, BPF_ANY), 0);
-	assert_int_equal(t_run_counted(in, len, out, &out_len, FP_PASS_MISS), XDP_PASS);
-	assert_memory_equal(out, in, len);
-
-	memset(&l, 0, sizeof(l));
-	assert_int_equal(bpf_map_update_elem(t.cache_fd, &idx, &l, BPF_ANY), 0);
-	assert_int_equal(t_install(), 0);
-}
-
 int main(void)
 {
-	static struct CMUnitTest tests[2 * sizeof(cases) / sizeof(cases[0]) + 12];
-	static char cached_desc[sizeof(cases) / sizeof(cases[0])][128];
+	static struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 12];
 	size_t i, n = 0;
 
 	tests[n++] = (struct CMUnitTest){ "fp_answer and fp_key builders", test_fp_answer,
@@ -1429,15 +1291,6 @@ int main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tests[n++] = (struct CMUnitTest){ cases[i].desc, run_case, NULL, NULL,
 						  (void *)&cases[i] };
-	/* The same cases again, every entry that fits answered from the cache. */
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(cached_desc[i], sizeof(cached_desc[i]), "answer cache: %s",
-			 cases[i].desc);
-		tests[n++] = (struct CMUnitTest){ cached_desc[i], run_case, t_cache_on,
-						  t_cache_off, (void *)&cases[i] };
-	}
-	tests[n++] = (struct CMUnitTest){ "an answer cache line is used only whole and its own",
-					  test_cache_line_checked, NULL, NULL, NULL };
 	tests[n++] = (struct CMUnitTest){ "every prefix of an IPv4 query passes",
 					  test_truncated_ipv4, NULL, NULL, NULL };
 	tests[n++] = (struct CMUnitTest){ "every prefix of an IPv6 query passes",

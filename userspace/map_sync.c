@@ -16,7 +16,6 @@
 
 #include <bpf/bpf.h>
 
-#include "answer_cache.h"
 #include "dns_name.h"
 #include "fastpath.h"
 #include "fp_answer.h"
@@ -119,7 +118,6 @@ struct map_sync {
 	size_t		nzbuckets;
 	size_t		nzones;
 	struct ms_batch	batch[FP_TIERS];
-	struct answer_cache *cache;	/* in front of tier 0; NULL: none */
 
 	/* Policy maps; -1 until map_sync_set_policy_maps. */
 	int		pol_fd, cidr4_fd, cidr6_fd, codes_fd;
@@ -281,7 +279,6 @@ void map_sync_free(struct map_sync *ms)
 		pol_free(p);
 	}
 	free(ms->rest);
-	answer_cache_close(ms->cache);
 	pthread_mutex_destroy(&ms->lock);
 	for (i = 0; i < FP_TIERS; i++) {
 		free(ms->batch[i].keys);
@@ -362,11 +359,8 @@ static int ms_flush(struct map_sync *ms, int tier)
 		}
 	}
 	done = i;
-	for (i = 0; i < done; i++) {
-		if (tier == 0)
-			answer_cache_put(ms->cache, &b->keys[i], (const void *)(b->vals + i * vs));
+	for (i = 0; i < done; i++)
 		ent_settle(ms, b->ents[i], true);
-	}
 	for (; i < b->n; i++) {
 		b->ents[i]->val_hash = 0;
 		ent_settle(ms, b->ents[i], false);
@@ -650,13 +644,6 @@ void map_sync_set_policy_maps(struct map_sync *ms, int policies_fd, int cidr4_fd
 	ms->codes_fd = codes_fd;
 }
 
-int map_sync_set_answer_cache(struct map_sync *ms, int cache_fd)
-{
-	if (ms->cache)
-		return -EEXIST;
-	return answer_cache_open(&ms->cache, cache_fd);
-}
-
 void map_sync_set_slot_grace(struct map_sync *ms, unsigned int msec)
 {
 	ms->grace_ns = msec * 1000000ULL;
@@ -894,9 +881,6 @@ static int ms_delete_keys(struct map_sync *ms, int tier, const struct fp_key *ke
 	unsigned int done = 0, i;
 	int err = 0;
 
-	/* The cache first: a line must never outlive its map element. */
-	for (i = 0; tier == 0 && i < n; i++)
-		answer_cache_drop(ms->cache, &keys[i]);
 	if (!ms->no_batch && n > 1) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		__u32 count = n;

@@ -16,10 +16,6 @@ void map_sync_free(struct map_sync *ms);
  * policy_codes). Until set, steered RRsets get no entry: the engine answers. */
 void map_sync_set_policy_maps(struct map_sync *ms, int policies_fd, int cidr4_fd, int cidr6_fd,
 			      int codes_fd);
-/* The answer cache in front of tier 0 (bpf/xdp_dns.bpf.c: answer_cache),
- * before the first sync: tier-0 answers that fit are copied into it as they
- * are written. -EOPNOTSUPP where it cannot be used safely; run without it. */
-int map_sync_set_answer_cache(struct map_sync *ms, int cache_fd);
 /* How long a policy slot no answer names any more rests, cleared, before
  * another RRset gets it: an XDP run that read the old answer may still read
  * it. 1000 ms unless set. */

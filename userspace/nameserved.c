@@ -506,9 +506,6 @@ static int start_xdp(struct daemon *d)
 		log_err(PROG ": XDP: map sync: %s", strerror(-ret));
 		return ret;
 	}
-	ret = map_sync_set_answer_cache(d->ms, xdp_loader_map_fd(d->xl, "answer_cache"));
-	if (ret)
-		log_warn(PROG ": XDP: answer cache off: %s", strerror(-ret));
 	ret = setup_steering_maps(d);
 	if (ret)
 		return ret;

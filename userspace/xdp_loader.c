@@ -282,7 +282,7 @@ static pid_t prog_holder(__u32 prog_id)
 }
 
 /* The maps other tools read: the answer tiers first (their index is the
- * tier), the counters, the steering maps and the answer cache. */
+ * tier), the counters, and the steering maps. */
 static struct bpf_map *pinned_map(const struct xdp_dns_bpf *skel, int i)
 {
 	struct bpf_map *maps[] = {
@@ -290,7 +290,6 @@ static struct bpf_map *pinned_map(const struct xdp_dns_bpf *skel, int i)
 		skel->maps.answers_256, skel->maps.counters, skel->maps.policies,
 		skel->maps.health, skel->maps.geo_v4, skel->maps.geo_v6,
 		skel->maps.policy_cidr_v4, skel->maps.policy_cidr_v6, skel->maps.policy_codes,
-		skel->maps.answer_cache,
 	};
 
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
