@@ -116,7 +116,10 @@ start_daemon()
 	local out=$1
 
 	shift
-	"$@" >"$out" 2>&1 &
+	# Emptied here, not by the background redirection: wait_log must not
+	# find the last start's "ready" in it before the new daemon truncates it.
+	: >"$out"
+	"$@" >>"$out" 2>&1 &
 	DAEMON_PID=$!
 	PIDS+=("$DAEMON_PID")
 }
