@@ -6,7 +6,7 @@
 # 10,000 endpoints. Prints a table, writes RESULTS.md.
 #
 # Knobs: DURATION (s per load run, >= 4), ROUNDS (best of N runs), QPS (kxdpgun
-# target), PASSES (interleaved passes over the hot-zone servers), SECTIONS (any of "prog qps bigzone manyzones health"), SERVERS (any of
+# target), PASSES (interleaved passes over the hot-zone servers), SECTIONS (any of "prog qps switch bigzone manyzones health"), SERVERS (any of
 # "reflector ns-xdp ns-udp knot-xdp knot-udp nsd"), MANY_ZONES, MANY_WAIT, BUILD,
 # RESULTS, PERF, REFLECT_OBJ, PASS_OBJ, HEALTH_ENDPOINTS, HEALTH_INTERVAL,
 # HEALTH_SECS.
@@ -23,7 +23,7 @@ ROUNDS=${ROUNDS:-1}		# load runs per server start; the best one is kept
 # ratios. About 45 s a pass with every server.
 PASSES=${PASSES:-7}
 QPS=${QPS:-2000000}		# well above what one generator core reaches on veth
-SECTIONS=${SECTIONS:-"prog qps bigzone manyzones health"}
+SECTIONS=${SECTIONS:-"prog qps switch bigzone manyzones health"}
 SERVERS=${SERVERS:-"reflector ns-xdp ns-udp knot-xdp knot-udp nsd"}
 MANY_ZONES=${MANY_ZONES:-100000}
 MANY_RECORDS=${MANY_RECORDS:-20}
@@ -32,6 +32,7 @@ HEALTH_INTERVAL=${HEALTH_INTERVAL:-30}	# s
 HEALTH_SECS=${HEALTH_SECS:-60}		# two intervals: the second one runs at full rate
 MANY_WAIT=${MANY_WAIT:-45}	# s; 4.5 times the 10 s target, within the 3 min budget
 PERF=${PERF:-}			# a directory: perf record both CPUs during each run
+SWITCH_PAIRS=${SWITCH_PAIRS:-10}	# pairs of 2 s windows in the switching run
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
 NAMESERVED=$BUILD/nameserved
 NSCTL=$BUILD/nsctl
@@ -83,6 +84,7 @@ cleanup()
 	ip netns del "$CLI_NS" 2>/dev/null
 	ip netns del "$SRV_NS" 2>/dev/null
 	rm -rf "/sys/fs/bpf/nameserve/$INSTANCE"
+	rm -f "/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX"
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
 
@@ -628,6 +630,82 @@ qps_server()
 		h1.example.com. A 198.18.0.1
 }
 
+# xdp_tx_count: frames the server's veth has sent back with XDP_TX, whichever
+# program sent them.
+xdp_tx_count()
+{
+	ip netns exec "$SRV_NS" ethtool -S "$VS" |
+		awk '/xdp_tx:/ && !/err/ { s += $2 } END { print s + 0 }'
+}
+
+# window_rate: XDP_TX frames per second over 2 s, once the program just
+# attached has settled.
+window_rate()
+{
+	local a b t0 t1
+
+	sleep 0.3
+	a=$(xdp_tx_count)
+	t0=$(date +%s%N)
+	sleep 2
+	b=$(xdp_tx_count)
+	t1=$(date +%s%N)
+	echo $(( (b - a) * 1000000000 / (t1 - t0) ))
+}
+
+attach_prog_id()
+{
+	nsenter --net="/run/netns/$SRV_NS" bpftool net attach xdpdrv id "$1" dev "$VS" overwrite
+}
+
+# section_switch: one kxdpgun run against nameserved's XDP path while the
+# server veth's program switches between nameserved's and the reflector every
+# 2 s: the two rates of a pair are seconds apart, not minutes as in the passes
+# above, so the VM's drift mostly cancels. Either goes first in turn.
+SWITCH_NS= SWITCH_REF=
+section_switch()
+{
+	local z=$TMP/zones pin=/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX ns_id ref_id pid i r n
+
+	log "switching run: $SWITCH_PAIRS pairs of 2 s windows"
+	start_nameserved switch --zone "$z/hot.zone" --xdp "$VS" --xdp-mode native \
+		--instance "$INSTANCE" || return
+	ns_id=$(ip -n "$SRV_NS" -d link show dev "$VS" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+	if [ -z "$ns_id" ] || ! wait_answer h1.example.com. A 198.18.0.1 ||
+	   ! bpftool prog load "$REFLECT_OBJ" "$pin" type xdp; then
+		fail "switch: nameserved's XDP path or the reflector is not ready"
+		stop_daemon "$DAEMON_PID"
+		return
+	fi
+	ref_id=$(bpftool prog show pinned "$pin" | sed -n 's/^\([0-9]*\):.*/\1/p')
+	ip netns exec "$CLI_NS" timeout $((SWITCH_PAIRS * 6 + 30)) \
+		kxdpgun -t $((SWITCH_PAIRS * 6 + 4)) -Q "$QPS" -F "$GEN_CPU" -i "$z/hot.queries" \
+		"$SRV_IP" >"$TMP/kxdpgun-switch.txt" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 2
+	for i in $(seq "$SWITCH_PAIRS"); do
+		if [ $((i % 2)) = 1 ]; then
+			attach_prog_id "$ref_id" && r=$(window_rate)
+			attach_prog_id "$ns_id" && n=$(window_rate)
+		else
+			attach_prog_id "$ns_id" && n=$(window_rate)
+			attach_prog_id "$ref_id" && r=$(window_rate)
+		fi
+		log "switch: pair $i: reflector ${r:-?}/s, nameserved ${n:-?}/s"
+		SWITCH_REF+=" ${r:--}"
+		SWITCH_NS+=" ${n:--}"
+		r= n=
+	done
+	attach_prog_id "$ns_id" || fail "switch: cannot put nameserved's program back"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	forget_pid "$pid"
+	stop_daemon "$DAEMON_PID"
+	[ -n "$(xdp_prog_on_server)" ] && xdp_off
+	rm -f "$pin"
+}
+
 # Even passes run the servers in reverse order, so that drift within a pass
 # does not always favour the server that runs first.
 section_qps()
@@ -772,11 +850,12 @@ target()
 		else print "NOT met" }'
 }
 
-# paired A B OP PCT: the median of A/B over the hot-zone passes where both ran,
-# its range, and the target A/B OP PCT % judged on that median.
+# paired A B OP PCT [ONE MANY]: the median of A/B over the hot-zone passes (or
+# ONE/MANY: other runs) where both ran, its range, and the target A/B OP PCT %
+# judged on that median.
 paired()
 {
-	local med lo hi n
+	local med lo hi n one=${5:-pass} many=${6:-passes}
 
 	read -r med lo hi n < <(median_ratio "${RUNS[$1]:-}" "${RUNS[$2]:-}")
 	if [ -z "${n:-}" ]; then
@@ -784,9 +863,9 @@ paired()
 		return
 	fi
 	if [ "$n" -eq 1 ]; then
-		lo="1 pass"
+		lo="1 $one"
 	else
-		lo="$lo–$hi % over $n passes"
+		lo="$lo–$hi % over $n $many"
 	fi
 	printf '%.0f %% (%s; target %s %s %%: %s)\n' "$med" "$lo" "$3" "$4" "$(target "$med" "$3" "$4")"
 }
@@ -837,6 +916,12 @@ report()
 		echo "  - best of each: $(ratio "${RATE[ns-xdp]:-}" "${RATE[reflector]:-}");" \
 		     "by CPU per reply: $(ratio "${COST[reflector]:-}" "${COST[ns-xdp]:-}")"
 		echo "  - pass by pass: $(pass_ratios "${RUNS[ns-xdp]:-}" "${RUNS[reflector]:-}")"
+		if [ -n "$SWITCH_NS" ]; then
+			RUNS[switch-ns]=$SWITCH_NS RUNS[switch-ref]=$SWITCH_REF
+			echo "- the same in one kxdpgun run, the server's program swapped every 2 s," \
+			     "median of the pairs: $(paired switch-ns switch-ref ">=" 90 pair pairs)"
+			echo "  - pair by pair: $(pass_ratios "$SWITCH_NS" "$SWITCH_REF")"
+		fi
 		echo "- nameserved XDP / knotd XDP, median of the passes' paired ratios:" \
 		     "$(paired ns-xdp knot-xdp ">" 100)"
 		echo "  - best of each: $(ratio "${RATE[ns-xdp]:-}" "${RATE[knot-xdp]:-}");" \
@@ -855,6 +940,8 @@ report()
 		echo "on the median of the per-pass ratios: the two runs of a pair are at most a few"
 		echo "minutes apart, which cancels most of the VM's drift, and a median is not moved"
 		echo "by one outlier pass, as a best-of is. The table keeps each server's best pass."
+		echo "The switching run pairs 2 s windows seconds apart, counting the XDP_TX frames"
+		echo "of the server's veth (ethtool -S) under either program while one generator runs."
 		echo
 		echo "On veth the receiving XDP program runs in NAPI on the sending CPU: every XDP"
 		echo "row shares CPU $GEN_CPU with the generator, which is why the reflector row is the"
@@ -952,7 +1039,7 @@ main()
 
 	for s in $SECTIONS; do
 		case $s in
-		prog|qps|bigzone|manyzones|health) "section_$s" ;;
+		prog|qps|switch|bigzone|manyzones|health) "section_$s" ;;
 		*) log "unknown section $s"; exit 1 ;;
 		esac
 	done
