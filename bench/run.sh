@@ -916,12 +916,6 @@ report()
 		echo "  - best of each: $(ratio "${RATE[ns-xdp]:-}" "${RATE[reflector]:-}");" \
 		     "by CPU per reply: $(ratio "${COST[reflector]:-}" "${COST[ns-xdp]:-}")"
 		echo "  - pass by pass: $(pass_ratios "${RUNS[ns-xdp]:-}" "${RUNS[reflector]:-}")"
-		if [ -n "$SWITCH_NS" ]; then
-			RUNS[switch-ns]=$SWITCH_NS RUNS[switch-ref]=$SWITCH_REF
-			echo "- the same in one kxdpgun run, the server's program swapped every 2 s," \
-			     "median of the pairs: $(paired switch-ns switch-ref ">=" 90 pair pairs)"
-			echo "  - pair by pair: $(pass_ratios "$SWITCH_NS" "$SWITCH_REF")"
-		fi
 		echo "- nameserved XDP / knotd XDP, median of the passes' paired ratios:" \
 		     "$(paired ns-xdp knot-xdp ">" 100)"
 		echo "  - best of each: $(ratio "${RATE[ns-xdp]:-}" "${RATE[knot-xdp]:-}");" \
@@ -940,13 +934,24 @@ report()
 		echo "on the median of the per-pass ratios: the two runs of a pair are at most a few"
 		echo "minutes apart, which cancels most of the VM's drift, and a median is not moved"
 		echo "by one outlier pass, as a best-of is. The table keeps each server's best pass."
-		echo "The switching run pairs 2 s windows seconds apart, counting the XDP_TX frames"
-		echo "of the server's veth (ethtool -S) under either program while one generator runs."
 		echo
 		echo "On veth the receiving XDP program runs in NAPI on the sending CPU: every XDP"
 		echo "row shares CPU $GEN_CPU with the generator, which is why the reflector row is the"
 		echo "generator's own ceiling. Userspace servers run on CPU $SRV_CPU; their kernel receive"
 		echo "path still runs on CPU $GEN_CPU."
+		echo
+	fi
+	if [ -n "$SWITCH_NS" ]; then
+		RUNS[switch-ns]=$SWITCH_NS RUNS[switch-ref]=$SWITCH_REF
+		echo "## 2a. nameserved XDP / reflector within one run (hot zone)"
+		echo
+		echo "- median of the pairs: $(paired switch-ns switch-ref ">=" 90 pair pairs)"
+		echo "- pair by pair: $(pass_ratios "$SWITCH_NS" "$SWITCH_REF")"
+		echo
+		echo "One kxdpgun run; the server veth's program is swapped between nameserved's"
+		echo "and the reflector every 2 s, either first in turn, and each window's rate is"
+		echo "the XDP_TX frames the veth sent (ethtool -S). The two rates of a pair are"
+		echo "seconds apart, not minutes as in the passes of section 2."
 		echo
 	fi
 	if [[ " $SECTIONS " == *" bigzone "* ]]; then
