@@ -214,21 +214,7 @@ static int group_teardown(void **state)
 static int t_run(const uint8_t *in, size_t len, uint8_t *out, uint32_t *out_len,
 		 uint32_t *retval)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = T_OUT_MAX,
-		.repeat = 1,
-	);
-	int err;
-
-	err = bpf_prog_test_run_opts(t.prog_fd, &opts);
-	if (err)
-		return -errno;
-	*retval = opts.retval;
-	*out_len = opts.data_size_out;
-	return 0;
+	return xf_run(t.prog_fd, in, len, out, T_OUT_MAX, out_len, retval);
 }
 
 /* Runs and checks that exactly @counter moved, by one. */
@@ -1068,7 +1054,8 @@ static void test_dns_port(void **state)
 	static const struct tcase c = { "port", .tweak = tw_other_port };
 	uint8_t msg[PB_FRAME_MAX], in[PB_FRAME_MAX], out[T_OUT_MAX];
 	struct xdp_dns_bpf *skel;
-	int fds[FP_TIERS];
+	int fds[FP_TIERS], prog_fd;
+	uint32_t out_len, retval;
 	struct fp_answer a;
 	struct pb_frame f;
 	struct pb_dns d;
@@ -1089,22 +1076,14 @@ static void test_dns_port(void **state)
 	t_defaults(&c, &f, &d);
 	c.tweak(&f, &d);
 	len = pb_build(in, sizeof(in), &f, msg, pb_dns_build(msg, &d));
-	{
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = len,
-			    .data_out = out, .data_size_out = T_OUT_MAX, .repeat = 1);
-
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_dns),
-							&opts), 0);
-		assert_int_equal(opts.retval, XDP_TX);
-		assert_int_equal(pb_verify_csums(out, opts.data_size_out), 0);
-		f.dport = 53;
-		len = pb_build(in, sizeof(in), &f, msg, pb_dns_build(msg, &d));
-		opts.data_size_in = len;
-		opts.data_size_out = T_OUT_MAX;
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_dns),
-							&opts), 0);
-		assert_int_equal(opts.retval, XDP_PASS);
-	}
+	prog_fd = bpf_program__fd(skel->progs.xdp_dns);
+	assert_int_equal(xf_run(prog_fd, in, len, out, T_OUT_MAX, &out_len, &retval), 0);
+	assert_int_equal(retval, XDP_TX);
+	assert_int_equal(pb_verify_csums(out, out_len), 0);
+	f.dport = 53;
+	len = pb_build(in, sizeof(in), &f, msg, pb_dns_build(msg, &d));
+	assert_int_equal(xf_run(prog_fd, in, len, out, T_OUT_MAX, &out_len, &retval), 0);
+	assert_int_equal(retval, XDP_PASS);
 	xdp_dns_bpf__destroy(skel);
 }
 

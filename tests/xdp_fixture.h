@@ -62,17 +62,11 @@ static inline int xf_counters(int counters_fd, uint64_t *out)
 	return 0;
 }
 
-/*
- * Runs the program once on @in: its verdict in *@retval, the reply in @out
- * (@out_max bytes of room) and its length in *@out_len, and in *@counter the
- * one counter the run moved. Every run moves exactly one, by one: anything
- * else is -EPROTO. 0 or -errno.
- */
-static inline int xf_run_counted(int prog_fd, int counters_fd, const uint8_t *in, size_t len,
-				 uint8_t *out, uint32_t out_max, uint32_t *out_len,
-				 uint32_t *retval, int *counter)
+/* Runs the program once on @in: its verdict in *@retval, the reply in @out
+ * (@out_max bytes of room) and its length in *@out_len. 0 or -errno. */
+static inline int xf_run(int prog_fd, const uint8_t *in, size_t len, uint8_t *out,
+			 uint32_t out_max, uint32_t *out_len, uint32_t *retval)
 {
-	uint64_t before[FP_COUNTER_MAX], after[FP_COUNTER_MAX];
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = in,
 		.data_size_in = len,
@@ -80,15 +74,34 @@ static inline int xf_run_counted(int prog_fd, int counters_fd, const uint8_t *in
 		.data_size_out = out_max,
 		.repeat = 1,
 	);
+
+	*retval = XDP_ABORTED;	/* no verdict, should the run fail */
+	*out_len = 0;
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	*retval = opts.retval;
+	*out_len = opts.data_size_out;
+	return 0;
+}
+
+/*
+ * As xf_run, and in *@counter the one counter the run moved. Every run moves
+ * exactly one, by one: anything else is -EPROTO. 0 or -errno.
+ */
+static inline int xf_run_counted(int prog_fd, int counters_fd, const uint8_t *in, size_t len,
+				 uint8_t *out, uint32_t out_max, uint32_t *out_len,
+				 uint32_t *retval, int *counter)
+{
+	uint64_t before[FP_COUNTER_MAX], after[FP_COUNTER_MAX];
 	int i, moved = 0, err;
 
 	*counter = -1;
-	*out_len = 0;
 	err = xf_counters(counters_fd, before);
 	if (err)
 		return err;
-	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		return -errno;
+	err = xf_run(prog_fd, in, len, out, out_max, out_len, retval);
+	if (err)
+		return err;
 	err = xf_counters(counters_fd, after);
 	if (err)
 		return err;
@@ -100,11 +113,7 @@ static inline int xf_run_counted(int prog_fd, int counters_fd, const uint8_t *in
 		moved++;
 		*counter = i;
 	}
-	if (moved != 1)
-		return -EPROTO;
-	*retval = opts.retval;
-	*out_len = opts.data_size_out;
-	return 0;
+	return moved == 1 ? 0 : -EPROTO;
 }
 
 static inline void xf_dump(const char *what, const uint8_t *p, size_t len)
