@@ -237,7 +237,8 @@ cpu_load()
 }
 
 # RUNS: each hot-zone pass's best rate per server, in pass order, "-" for a pass
-# where the server gave none; PASS_BEST: the pass under way.
+# where the server gave none (switch-ns and switch-ref: the switching run's
+# windows); PASS_BEST: the pass under way.
 declare -A RATE SENT PCT NXD CPUG CPUS OTHER COST NOTE REPLIES RUNS PASS_BEST
 
 # load_once LABEL QUERIES ROUND: one kxdpgun run from the client namespace; the
@@ -662,7 +663,6 @@ attach_prog_id()
 # server veth's program switches between nameserved's and the reflector every
 # 2 s: the two rates of a pair are seconds apart, not minutes as in the passes
 # above, so the VM's drift mostly cancels. Either goes first in turn.
-SWITCH_NS= SWITCH_REF=
 section_switch()
 {
 	local z=$TMP/zones pin=/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX ns_id ref_id pid i r n
@@ -670,7 +670,7 @@ section_switch()
 	log "switching run: $SWITCH_PAIRS pairs of 2 s windows"
 	start_nameserved switch --zone "$z/hot.zone" --xdp "$VS" --xdp-mode native \
 		--instance "$INSTANCE" || return
-	ns_id=$(ip -n "$SRV_NS" -d link show dev "$VS" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+	ns_id=$(xdp_prog_on_server | sed -n 's/.*(id \([0-9]*\))$/\1/p')
 	if [ -z "$ns_id" ] || ! wait_answer h1.example.com. A 198.18.0.1 ||
 	   ! bpftool prog load "$REFLECT_OBJ" "$pin" type xdp; then
 		fail "switch: nameserved's XDP path or the reflector is not ready"
@@ -693,8 +693,8 @@ section_switch()
 			attach_prog_id "$ref_id" && r=$(window_rate)
 		fi
 		log "switch: pair $i: reflector ${r:-?}/s, nameserved ${n:-?}/s"
-		SWITCH_REF+=" ${r:--}"
-		SWITCH_NS+=" ${n:--}"
+		RUNS[switch-ref]+=" ${r:--}"
+		RUNS[switch-ns]+=" ${n:--}"
 		r= n=
 	done
 	attach_prog_id "$ns_id" || fail "switch: cannot put nameserved's program back"
@@ -850,9 +850,9 @@ target()
 		else print "NOT met" }'
 }
 
-# paired A B OP PCT [ONE MANY]: the median of A/B over the hot-zone passes (or
-# ONE/MANY: other runs) where both ran, its range, and the target A/B OP PCT %
-# judged on that median.
+# paired A B OP PCT [ONE MANY]: the median of RUNS[A]/RUNS[B] over the passes
+# (or ONE/MANY: the switching run's pairs) where both ran, its range, and the
+# target A/B OP PCT % judged on that median.
 paired()
 {
 	local med lo hi n one=${5:-pass} many=${6:-passes}
@@ -941,12 +941,11 @@ report()
 		echo "path still runs on CPU $GEN_CPU."
 		echo
 	fi
-	if [ -n "$SWITCH_NS" ]; then
-		RUNS[switch-ns]=$SWITCH_NS RUNS[switch-ref]=$SWITCH_REF
+	if [ -n "${RUNS[switch-ns]:-}" ]; then
 		echo "## 2a. nameserved XDP / reflector within one run (hot zone)"
 		echo
 		echo "- median of the pairs: $(paired switch-ns switch-ref ">=" 90 pair pairs)"
-		echo "- pair by pair: $(pass_ratios "$SWITCH_NS" "$SWITCH_REF")"
+		echo "- pair by pair: $(pass_ratios "${RUNS[switch-ns]}" "${RUNS[switch-ref]}")"
 		echo
 		echo "One kxdpgun run; the server veth's program is swapped between nameserved's"
 		echo "and the reflector every 2 s, either first in turn, and each window's rate is"
