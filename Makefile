@@ -66,10 +66,10 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -Wall -Werror -c $< -o $@
 
-# The benchmark's own programs (upper bounds), beside but not in the product.
-$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard include/*.h) | $(BUILD)/bench
+# The benchmark's own programs (its reference points), beside but not in the product.
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(BUILD)/bench
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -Wall -Werror -c $< -o $@
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -Ibpf -Wall -Werror -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -32,7 +32,7 @@ HEALTH_INTERVAL=${HEALTH_INTERVAL:-30}	# s
 HEALTH_SECS=${HEALTH_SECS:-60}		# two intervals: the second one runs at full rate
 MANY_WAIT=${MANY_WAIT:-45}	# s; 4.5 times the 10 s target, within the 3 min budget
 PERF=${PERF:-}			# a directory: perf record both CPUs during each run
-SWITCH_PAIRS=${SWITCH_PAIRS:-10}	# pairs of 2 s windows in the switching run
+SWITCH_PAIRS=${SWITCH_PAIRS:-10}	# triples of 2 s windows in the switching run
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
 NAMESERVED=$BUILD/nameserved
 NSCTL=$BUILD/nsctl
@@ -40,6 +40,7 @@ PROG_BENCH=$BUILD/bench/xdp_prog_bench
 HEALTH_BENCH=$BUILD/bench/health_bench
 PASS_OBJ=${PASS_OBJ:-$BUILD/xdp_pass.bpf.o}
 REFLECT_OBJ=${REFLECT_OBJ:-$BUILD/bench/xdp_reflect.bpf.o}
+FLOOR_OBJ=${FLOOR_OBJ:-$BUILD/bench/xdp_floor.bpf.o}
 
 # On veth the receiver's XDP program runs in NAPI on the sending CPU, so the
 # generator's core also carries every XDP server; userspace servers get the other.
@@ -84,7 +85,7 @@ cleanup()
 	ip netns del "$CLI_NS" 2>/dev/null
 	ip netns del "$SRV_NS" 2>/dev/null
 	rm -rf "/sys/fs/bpf/nameserve/$INSTANCE"
-	rm -f "/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX"
+	rm -f "/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX" "/sys/fs/bpf/nameserve-bench-floor-$SUFFIX"
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
 
@@ -237,7 +238,7 @@ cpu_load()
 }
 
 # RUNS: each hot-zone pass's best rate per server, in pass order, "-" for a pass
-# where the server gave none (switch-ns and switch-ref: the switching run's
+# where the server gave none (switch-ns, switch-floor and switch-ref: the switching run's
 # windows); PASS_BEST: the pass under way.
 declare -A RATE SENT PCT NXD CPUG CPUS OTHER COST NOTE REPLIES RUNS PASS_BEST
 
@@ -659,43 +660,109 @@ attach_prog_id()
 	nsenter --net="/run/netns/$SRV_NS" bpftool net attach xdpdrv id "$1" dev "$VS" overwrite
 }
 
+# prog_map_id PROG SUFFIX: the id of PROG's map whose name ends in SUFFIX.
+prog_map_id()
+{
+	local m
+
+	for m in $(bpftool -j prog show id "$1" |
+		   python3 -c 'import json, sys; print(*json.load(sys.stdin)["map_ids"])'); do
+		case $(bpftool -j map show id "$m" |
+		       python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])') in
+		*"$2") echo "$m"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# floor_load NS_ID PIN: the floor program (bench/xdp_floor.bpf.c) pinned at
+# PIN, on nameserved's tier-0 answers and with the key seed of nameserved's
+# program NS_ID, which that program keeps in its read-only data.
+floor_load()
+{
+	local rodata bss seed
+
+	bpftool prog load "$FLOOR_OBJ" "$2" type xdp \
+		map name answers_32 pinned "/sys/fs/bpf/nameserve/$INSTANCE/answers_32" || return 1
+	rodata=$(prog_map_id "$1" .rodata) &&
+	bss=$(prog_map_id "$(bpftool prog show pinned "$2" | sed -n 's/^\([0-9]*\):.*/\1/p')" .bss) ||
+		return 1
+	# name_seed, then the floor's epoch (0), as little-endian bytes.
+	seed=$(bpftool -j map dump id "$rodata" | python3 -c '
+import json, sys
+sec = json.load(sys.stdin)[0]["formatted"]["value"][".rodata"]
+seed = [v for d in sec for k, v in d.items() if k == "name_seed"][0]
+print(*("%d" % b for b in seed.to_bytes(8, "little") + bytes(8)))') || return 1
+	bpftool map update id "$bss" key 0 0 0 0 value $seed
+}
+
+# floor_answered PIN: XDP_TX answers the floor program pinned at PIN has sent.
+floor_answered()
+{
+	local id
+
+	id=$(prog_map_id "$(bpftool prog show pinned "$1" | sed -n 's/^\([0-9]*\):.*/\1/p')" counters) &&
+	bpftool -j map lookup id "$id" key 0 0 0 0 |
+		python3 -c 'import json, sys; print(sum(v["value"] for v in json.load(sys.stdin)["values"]))'
+}
+
 # section_switch: one kxdpgun run against nameserved's XDP path while the
-# server veth's program switches between nameserved's and the reflector every
-# 2 s: the two rates of a pair are seconds apart, not minutes as in the passes
-# above, so the VM's drift mostly cancels. Either goes first in turn.
+# server veth's program cycles through the reflector, the floor program and
+# nameserved's every 2 s: the rates of a triple are seconds apart, not minutes
+# as in the passes above, so the VM's drift mostly cancels. Each goes first in
+# turn. The floor (bench/xdp_floor.bpf.c) answers the same queries from the
+# same map with the least work found, so floor / reflector is what the machine
+# allows any answer, and nameserved / floor what the fast path adds to that.
 section_switch()
 {
-	local z=$TMP/zones pin=/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX ns_id ref_id pid i r n
+	local z=$TMP/zones ref_pin=/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX
+	local floor_pin=/sys/fs/bpf/nameserve-bench-floor-$SUFFIX ns_id ref_id floor_id
+	local pid i k rate names ids
 
-	log "switching run: $SWITCH_PAIRS pairs of 2 s windows"
+	log "switching run: $SWITCH_PAIRS triples of 2 s windows"
 	start_nameserved switch --zone "$z/hot.zone" --xdp "$VS" --xdp-mode native \
 		--instance "$INSTANCE" || return
 	ns_id=$(xdp_prog_on_server | sed -n 's/.*(id \([0-9]*\))$/\1/p')
 	if [ -z "$ns_id" ] || ! wait_answer h1.example.com. A 198.18.0.1 ||
-	   ! bpftool prog load "$REFLECT_OBJ" "$pin" type xdp; then
-		fail "switch: nameserved's XDP path or the reflector is not ready"
+	   ! bpftool prog load "$REFLECT_OBJ" "$ref_pin" type xdp ||
+	   ! floor_load "$ns_id" "$floor_pin"; then
+		fail "switch: nameserved's XDP path, the reflector or the floor is not ready"
 		stop_daemon "$DAEMON_PID"
+		rm -f "$ref_pin" "$floor_pin"
 		return
 	fi
-	ref_id=$(bpftool prog show pinned "$pin" | sed -n 's/^\([0-9]*\):.*/\1/p')
-	ip netns exec "$CLI_NS" timeout $((SWITCH_PAIRS * 6 + 30)) \
-		kxdpgun -t $((SWITCH_PAIRS * 6 + 4)) -Q "$QPS" -F "$GEN_CPU" -i "$z/hot.queries" \
+	ref_id=$(bpftool prog show pinned "$ref_pin" | sed -n 's/^\([0-9]*\):.*/\1/p')
+	floor_id=$(bpftool prog show pinned "$floor_pin" | sed -n 's/^\([0-9]*\):.*/\1/p')
+	# The floor must answer, and as nameserved does, before its rate means anything.
+	if ! attach_prog_id "$floor_id" || ! wait_answer h1.example.com. A 198.18.0.1 ||
+	   ! wait_answer h2.example.com. AAAA 2001:db8::2 ||
+	   [ "$(floor_answered "$floor_pin")" -lt 2 ]; then
+		fail "switch: the floor program does not answer the hot zone"
+		attach_prog_id "$ns_id"
+		stop_daemon "$DAEMON_PID"
+		rm -f "$ref_pin" "$floor_pin"
+		return
+	fi
+	attach_prog_id "$ns_id"
+	ip netns exec "$CLI_NS" timeout $((SWITCH_PAIRS * 9 + 30)) \
+		kxdpgun -t $((SWITCH_PAIRS * 9 + 4)) -Q "$QPS" -F "$GEN_CPU" -i "$z/hot.queries" \
 		"$SRV_IP" >"$TMP/kxdpgun-switch.txt" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	sleep 2
+	names=(ref floor ns)
+	ids=("$ref_id" "$floor_id" "$ns_id")
 	for i in $(seq "$SWITCH_PAIRS"); do
-		if [ $((i % 2)) = 1 ]; then
-			attach_prog_id "$ref_id" && r=$(window_rate)
-			attach_prog_id "$ns_id" && n=$(window_rate)
-		else
-			attach_prog_id "$ns_id" && n=$(window_rate)
-			attach_prog_id "$ref_id" && r=$(window_rate)
-		fi
-		log "switch: pair $i: reflector ${r:-?}/s, nameserved ${n:-?}/s"
-		RUNS[switch-ref]+=" ${r:--}"
-		RUNS[switch-ns]+=" ${n:--}"
-		r= n=
+		declare -A got=()
+		for k in 0 1 2; do
+			k=$(( (k + i - 1) % 3 ))
+			attach_prog_id "${ids[$k]}" && rate=$(window_rate) && got[${names[$k]}]=$rate
+		done
+		log "switch: triple $i: reflector ${got[ref]:-?}/s, floor ${got[floor]:-?}/s, nameserved ${got[ns]:-?}/s"
+		for k in "${names[@]}"; do
+			RUNS[switch-$k]+=" ${got[$k]:--}"
+		done
+		unset got
 	done
 	attach_prog_id "$ns_id" || fail "switch: cannot put nameserved's program back"
 	kill -TERM "$pid" 2>/dev/null
@@ -703,7 +770,7 @@ section_switch()
 	forget_pid "$pid"
 	stop_daemon "$DAEMON_PID"
 	[ -n "$(xdp_prog_on_server)" ] && xdp_off
-	rm -f "$pin"
+	rm -f "$ref_pin" "$floor_pin"
 }
 
 # Even passes run the servers in reverse order, so that drift within a pass
@@ -851,15 +918,16 @@ target()
 }
 
 # paired A B OP PCT [ONE MANY]: the median of RUNS[A]/RUNS[B] over the passes
-# (or ONE/MANY: the switching run's pairs) where both ran, its range, and the
-# target A/B OP PCT % judged on that median.
+# (or ONE/MANY: the switching run's triples) where both ran, its range, and the
+# target A/B OP PCT % judged on that median; no target with an empty OP.
 paired()
 {
-	local med lo hi n one=${5:-pass} many=${6:-passes}
+	local med lo hi n one=${5:-pass} many=${6:-passes} goal=
 
+	[ -n "$3" ] && goal="target $3 $4 %: "
 	read -r med lo hi n < <(median_ratio "${RUNS[$1]:-}" "${RUNS[$2]:-}")
 	if [ -z "${n:-}" ]; then
-		echo "n/a (target $3 $4 %: not measured)"
+		echo "n/a${goal:+ (${goal}not measured)}"
 		return
 	fi
 	if [ "$n" -eq 1 ]; then
@@ -867,7 +935,8 @@ paired()
 	else
 		lo="$lo–$hi % over $n $many"
 	fi
-	printf '%.0f %% (%s; target %s %s %%: %s)\n' "$med" "$lo" "$3" "$4" "$(target "$med" "$3" "$4")"
+	[ -n "$goal" ] && goal="; $goal$(target "$med" "$3" "$4")"
+	printf '%.0f %% (%s%s)\n' "$med" "$lo" "$goal"
 }
 
 report()
@@ -944,13 +1013,20 @@ report()
 	if [ -n "${RUNS[switch-ns]:-}" ]; then
 		echo "## 2a. nameserved XDP / reflector within one run (hot zone)"
 		echo
-		echo "- median of the pairs: $(paired switch-ns switch-ref ">=" 90 pair pairs)"
-		echo "- pair by pair: $(pass_ratios "${RUNS[switch-ns]}" "${RUNS[switch-ref]}")"
+		echo "- nameserved / reflector, median of the triples: $(paired switch-ns switch-ref ">=" 90 triple triples)"
+		echo "- floor / reflector: $(paired switch-floor switch-ref "" "" triple triples)"
+		echo "- nameserved / floor: $(paired switch-ns switch-floor "" "" triple triples)"
+		echo "- triple by triple, nameserved / reflector: $(pass_ratios "${RUNS[switch-ns]}" "${RUNS[switch-ref]}")"
+		echo "- triple by triple, floor / reflector: $(pass_ratios "${RUNS[switch-floor]:-}" "${RUNS[switch-ref]}")"
 		echo
-		echo "One kxdpgun run; the server veth's program is swapped between nameserved's"
-		echo "and the reflector every 2 s, either first in turn, and each window's rate is"
-		echo "the XDP_TX frames the veth sent (ethtool -S). The two rates of a pair are"
-		echo "seconds apart, not minutes as in the passes of section 2."
+		echo "One kxdpgun run; the server veth's program cycles through the reflector,"
+		echo "the floor and nameserved's every 2 s, each first in turn, and each window's"
+		echo "rate is the XDP_TX frames the veth sent (ethtool -S). The rates of a triple"
+		echo "are seconds apart, not minutes as in the passes of section 2. The floor"
+		echo "(bench/xdp_floor.bpf.c) answers the hot zone's queries from nameserved's own"
+		echo "map with the least work found (fixed offsets, a per-CPU copy of hot entries,"
+		echo "nothing but the hot zone's shape): floor / reflector is what this machine"
+		echo "allows an answer at all, nameserved / floor what the fast path adds to it."
 		echo
 	fi
 	if [[ " $SECTIONS " == *" bigzone "* ]]; then
