@@ -16,6 +16,7 @@
 #include <linux/udp.h>
 
 #include "fp_wire.h"
+#include "fp_maps.h"
 
 #define FLOOR_LINES		4096
 #define FLOOR_ANSWER_MAX	64
@@ -36,13 +37,7 @@ struct floor_line {
 	__u64	pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, FP_ANSWERS_MAX_ENTRIES);
-	__type(key, struct fp_key);
-	__type(value, struct fp_entry_32);
-} answers_32 SEC(".maps");
+FP_ANSWERS_MAP(32);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -51,12 +46,7 @@ struct {
 	__type(value, struct floor_line);
 } lines SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FP_COUNTER_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
+FP_COUNTERS_MAP(counters);
 
 /* Set after load: nameserved's name_seed. A real cache would have its agent
  * bump the epoch on every map write; loading it here keeps that cost in. */
@@ -109,15 +99,12 @@ static __always_inline int floor_answer(struct xdp_md *ctx)
 	struct iphdr *ip = (void *)(eth + 1);
 	struct udphdr *udp = (void *)(ip + 1);
 	struct fp_dnshdr *dns = (void *)(udp + 1);
-	__u64 w[8] = {}, n = 0, len = 0, x, h, sum = 0, full, qend, aoff;
-	__u64 isum, tail;
+	__u64 w[8] = {}, n, key, sum = 0, qend, aoff, isum;
 	const struct floor_line *l;
 	__u32 saddr, daddr, ulen;
 	__u16 qtype, flags, sport, dport, tot, csum;
 	bool opt, dnssec_ok = false;
-	__u8 mac[ETH_ALEN], *p, *o;
-	__u64 *d;
-	int i;
+	__u8 *p, *o;
 
 	if ((void *)(dns + 1) > end)
 		return FP_PASS_NOT_DNS;
@@ -129,21 +116,7 @@ static __always_inline int floor_answer(struct xdp_md *ctx)
 	if ((flags & (DNS_QR | DNS_OPCODE | DNS_TC)) || dns->qdcount != bpf_htons(1) ||
 	    dns->ancount || dns->nscount || (dns->arcount & ~bpf_htons(1)))
 		return FP_PASS_NOT_QUERY;
-	for (i = 0; i < FP_TIER_0; i++) {
-		p = data + FLOOR_QNAME_OFF + n;
-		if ((void *)(p + 1) > end)
-			return FP_PASS_MALFORMED;
-		len = *p;
-		n++;
-		if (len == 0)
-			break;
-		if (len > FP_LABEL_MAX)
-			return FP_PASS_MALFORMED;
-		n += len;
-		if (n >= FP_TIER_0)
-			return FP_PASS_MISS;
-	}
-	if (len != 0)
+	if (fp_name_len(data, end, FLOOR_QNAME_OFF, FP_TIER_0, FP_TIER_0 + 1, &n))
 		return FP_PASS_MISS;
 	n &= 2 * FP_TIER_0 - 1;
 	p = data + FLOOR_QNAME_OFF + n;
@@ -167,25 +140,10 @@ static __always_inline int floor_answer(struct xdp_md *ctx)
 		return FP_PASS_MALFORMED;
 
 	/* The key and the question's sum, as the fast path computes them. */
-	h = fp_key_start(name_seed, qtype, n);
-	full = n / 8;
-	for (i = 0; i < FP_TIER_0 / 8; i++) {
-		if (i >= full)
-			break;
-		if (fp_load8(data, end, FLOOR_QNAME_OFF + 8 * i, &x))
-			return FP_PASS_MALFORMED;
-		sum += (x & 0xffffffff) + (x >> 32);
-		x = fp_lower8(x);
-		w[i] = x;
-		h = fp_key_step(h, x);
-	}
-	if (fp_load8(data, end, FLOOR_QNAME_OFF + n - 8, &x))
+	key = fp_key_start(name_seed, qtype, n);
+	if (fp_name_words(data, end, FLOOR_QNAME_OFF, n, FP_TIER_0 / 8, w, &key, &sum))
 		return FP_PASS_MALFORMED;
-	x = fp_last_bytes(x, n & 7);
-	sum += (x & 0xffffffff) + (x >> 32);
-	x = fp_lower8(x);
-	w[full & 7] = x;
-	l = floor_lookup(fp_key_final(fp_key_step(h, x)), w, n, qtype);
+	l = floor_lookup(key, w, n, qtype);
 	if (!l)
 		return FP_PASS_MISS;
 
@@ -200,9 +158,7 @@ static __always_inline int floor_answer(struct xdp_md *ctx)
 	dns = (void *)(udp + 1);
 	if ((void *)(dns + 1) > end)
 		return FP_PASS_ERROR;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	fp_swap_macs(eth);
 	ulen = qend - FLOOR_QNAME_OFF + 20 + l->alen;
 	tot = bpf_htons(sizeof(*ip) + ulen);
 	saddr = ip->saddr;
@@ -226,33 +182,11 @@ static __always_inline int floor_answer(struct xdp_md *ctx)
 	       dport + dns->id + flags + dns->qdcount + dns->ancount + dns->arcount +
 	       fp_csum_be(qtype, n) + fp_csum_be(DNS_CLASS_IN, n) + fp_csum_be(l->csum, n);
 
-	/* Whole words, then the word that ends where the answer ends. */
 	aoff = (FLOOR_QNAME_OFF + n + 4) & 0xff;
-	for (i = 0; i < FLOOR_ANSWER_MAX / 8; i++) {
-		if (i >= l->alen / 8)
-			break;
-		d = data + aoff + 8 * i;
-		if ((void *)(d + 1) > end)
-			return FP_PASS_ERROR;
-		*d = ((const __u64 *)l->answer)[i];
-	}
-	tail = l->alen - 8;
-	if (tail > FLOOR_ANSWER_MAX - 8)
+	if (fp_put_answer(data, end, aoff, l->answer, l->alen, FLOOR_ANSWER_MAX))
 		return FP_PASS_ERROR;
-	d = data + ((aoff + tail) & 0x1ff);
-	if ((void *)(d + 1) > end)
+	if (opt && fp_put_opt(data, end, (aoff + l->alen) & 0x1ff, dnssec_ok, n + l->alen, &sum))
 		return FP_PASS_ERROR;
-	*d = *(const __u64 *)(l->answer + tail);
-	if (opt) {
-		o = data + ((aoff + l->alen) & 0x1ff);
-		if ((void *)(o + DNS_OPT_LEN) > end)
-			return FP_PASS_ERROR;
-		*(__u64 *)o = fp_opt_head(dnssec_ok);
-		*(__u32 *)(o + 7) = dnssec_ok ? EDNS_DO : 0;
-		sum += fp_csum_be((DNS_TYPE_OPT << 8 | FP_EDNS_UDP_SIZE >> 8) +
-				  ((FP_EDNS_UDP_SIZE & 0xff) << 8) + (dnssec_ok ? EDNS_DO : 0),
-				  n + l->alen);
-	}
 	csum = ~fp_csum_fold(sum);
 	udp->check = csum ? csum : 0xffff;
 	return FP_TX_ANSWER;

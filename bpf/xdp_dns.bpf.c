@@ -15,6 +15,7 @@
 #include "fastpath.h"
 #include "fp_policy.h"
 #include "fp_wire.h"
+#include "fp_maps.h"
 
 #define FP_CONTINUE		-1	/* a parser's "go on": not a verdict */
 
@@ -73,15 +74,6 @@ struct fp_scratch {
 	struct fp_steered	steer;
 };
 
-#define FP_ANSWERS_MAP(n)					\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_HASH);		\
-		__uint(map_flags, BPF_F_NO_PREALLOC);		\
-		__uint(max_entries, FP_ANSWERS_MAX_ENTRIES);	\
-		__type(key, struct fp_key);			\
-		__type(value, struct fp_entry_##n);		\
-	} answers_##n SEC(".maps")
-
 FP_ANSWERS_MAP(32);
 FP_ANSWERS_MAP(64);
 FP_ANSWERS_MAP(128);
@@ -126,12 +118,7 @@ struct {
 	__type(value, __u32);
 } policy_codes SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FP_COUNTER_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
+FP_COUNTERS_MAP(counters);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -334,13 +321,10 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u64 qname_off = q->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN;
-	__u64 n = 0, len = 0, full, off, qend;
 	struct fp_dnshdr *dns = data + q->l4_off + sizeof(struct udphdr);
+	__u64 n, qend, sum = 0;
 	__u16 qtype, arcount;
-	__u64 *w = s->qname;
-	__u64 x, h, sum = 0;
 	__u8 *p;
-	int i;
 
 	if ((void *)(dns + 1) > end)
 		return FP_PASS_MALFORMED;
@@ -351,27 +335,9 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	if (dns->qdcount != bpf_htons(1) || dns->ancount || dns->nscount || arcount > 1)
 		return FP_PASS_MALFORMED;
 
-	/* Walk the labels: lengths 1..63, no compression (RFC 1035 4.1.4: a
-	 * pointer cannot start a message's first name) and 255 bytes at most.
-	 * A walk into the Ethernet padding fails the message-end check below,
-	 * so only the packet end is checked here. */
-	for (i = 0; i < FP_LABELS_MAX; i++) {
-		p = data + qname_off + n;
-		if ((void *)(p + 1) > end)
-			return FP_PASS_MALFORMED;
-		len = *p;
-		n++;
-		if (len == 0)
-			break;
-		if (len > FP_LABEL_MAX)
-			return FP_PASS_MALFORMED;
-		n += len;
-		if (n > FP_QNAME_WIRE_MAX - 2)
-			return FP_PASS_MALFORMED;
-	}
-	if (len != 0)
+	if (fp_name_len(data, end, qname_off, FP_LABELS_MAX, FP_QNAME_WIRE_MAX - 1, &n))
 		return FP_PASS_MALFORMED;
-	/* Verifier: each exit from the loop above knows n differently. */
+	/* Verifier: each exit from the walk's loop knows n differently. */
 	n = fp_launder(s, n) & 0xff;
 	q->qlen = n;
 	qend = qname_off + n + 4;
@@ -392,33 +358,10 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	 * where the name ends, shifted so that only its last bytes remain.
 	 */
 	q->qtype = qtype;
-	h = fp_key_start(name_seed, qtype, n);
-	full = n / 8;
-	/* Verifier: hide full's bound from clang, which would otherwise drop
-	 * the constant loop bound and count down to full instead: 6.1 cannot
-	 * follow that. */
-	barrier_var(full);
-	for (i = 0; i < FP_QNAME_WIRE_MAX / 8; i++) {
-		if (i >= full)
-			break;
-		if (fp_load8(data, end, qname_off + 8 * i, &x))
-			return FP_PASS_ERROR;
-		sum += (x & 0xffffffff) + (x >> 32);
-		x = fp_lower8(x);
-		w[i] = x;
-		h = fp_key_step(h, x);
-	}
-	/* Verifier: a scalar offset, not a pointer with a negative one. The
-	 * word starts inside the DNS header at worst. */
-	off = qname_off + n - 8;
-	barrier_var(off);
-	if (fp_load8(data, end, off, &x))
+	s->key.hash = fp_key_start(name_seed, qtype, n);
+	if (fp_name_words(data, end, qname_off, n, FP_QNAME_WIRE_MAX / 8, s->qname,
+			  &s->key.hash, &sum))
 		return FP_PASS_ERROR;
-	x = fp_last_bytes(x, n & 7);
-	sum += (x & 0xffffffff) + (x >> 32);
-	x = fp_lower8(x);
-	w[full] = x;
-	s->key.hash = fp_key_final(fp_key_step(h, x));
 	/* Then type and class, at the name's end. */
 	q->qsum = sum + fp_csum_be(qtype, n & 1) + fp_csum_be(DNS_CLASS_IN, n & 1);
 
@@ -745,14 +688,12 @@ undo_tail:
 static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 				    struct fp_scratch *s, const struct fp_answer *a)
 {
-	__u32 alen = a->len, dns_len, ulen, frame_len, aoff, ooff, i;
+	__u32 alen = a->len, dns_len, ulen, frame_len, aoff, i;
 	__u16 flags, sport, dport, ancount = a->ancount;
 	void *data, *end;
 	struct ethhdr *eth;
 	struct udphdr *udp;
 	struct fp_dnshdr *dns;
-	__u8 mac[ETH_ALEN], *o;
-	__u64 *d, tail;
 	__u64 sum;
 	__u16 csum;
 	__u32 av;
@@ -783,9 +724,7 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	eth = data;
 	if ((void *)(eth + 1) > end)
 		return FP_PASS_ERROR;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	fp_swap_macs(eth);
 
 	/*
 	 * Sums are taken from the values read before the rewrite and the ones
@@ -861,46 +800,13 @@ static __always_inline int fp_reply(struct xdp_md *ctx, struct fp_query *q,
 	       bpf_htons(q->opt ? 1 : 0) + q->qsum;
 
 	aoff &= FP_PKT_OFF_MAX;
-	if (alen >= 8) {
-		/* Whole words, then one word that ends where the answer ends,
-		 * overlapping the last: no byte loop and no helper call. */
-		for (i = 0; i < FP_ANSWER_MAX / 8; i++) {
-			if (i >= alen / 8)
-				break;
-			d = data + aoff + 8 * i;
-			if ((void *)(d + 1) > end)
-				return FP_PASS_ERROR;
-			*d = *(__u64 *)(a->data + 8 * i);
-		}
-		/* Verifier: 6.1 does not carry the checks on alen above over
-		 * to its spilled copy; check again what is used here. */
-		tail = alen - 8;
-		barrier_var(tail);
-		if (tail > FP_ANSWER_MAX - 8)
-			return FP_PASS_ERROR;
-		/* Verifier: one scalar offset; data + x - 8 would be a
-		 * pointer with a negative fixed offset. */
-		d = data + ((aoff + tail) & FP_PKT_OFF_MAX);
-		if ((void *)(d + 1) > end)
-			return FP_PASS_ERROR;
-		*d = *(__u64 *)(a->data + tail);
-	}
+	if (alen >= 8 && fp_put_answer(data, end, aoff, a->data, alen, FP_ANSWER_MAX))
+		return FP_PASS_ERROR;
 	if (alen)
 		sum += fp_csum_be(av, q->qlen & 1);
-	if (q->opt) {
-		ooff = (aoff + alen) & FP_PKT_OFF_MAX;
-		o = data + ooff;
-		if ((void *)(o + DNS_OPT_LEN) > end)
-			return FP_PASS_ERROR;
-		/* Root owner, type, our size, extended rcode 0, version 0, the
-		 * DO bit, then the rest of the flags and rdlength 0: two stores
-		 * overlapping in the byte of DO. */
-		*(__u64 *)o = fp_opt_head(q->dnssec_ok);
-		*(__u32 *)(o + 7) = q->dnssec_ok ? EDNS_DO : 0;
-		sum += fp_csum_be((DNS_TYPE_OPT << 8 | FP_EDNS_UDP_SIZE >> 8) +
-				  ((FP_EDNS_UDP_SIZE & 0xff) << 8) + (q->dnssec_ok ? EDNS_DO : 0),
-				  (q->qlen + alen) & 1);
-	}
+	if (q->opt && fp_put_opt(data, end, (aoff + alen) & FP_PKT_OFF_MAX, q->dnssec_ok,
+				 (q->qlen + alen) & 1, &sum))
+		return FP_PASS_ERROR;
 
 	/* From scratch, never from the query's: over veth its checksum may be
 	 * a partial one left by TX offload. Zero means "none" in IPv4. */
