@@ -147,14 +147,15 @@ static __always_inline int fp_name_len(void *data, void *end, __u64 off, const i
 /*
  * One pass over the name of @n bytes at @off, a word at a time: lower-cased
  * into @w as entries hold it (whole words, then the word that ends where the
- * name ends, shifted so that only its last bytes remain), *@key stepped over
- * those words and finished, and the name's sum added to *@sum (the name starts
+ * name ends, shifted so that only its last bytes remain), in *@key the key
+ * stepped from @h over those words, and the name's sum added to *@sum (the name starts
  * at an even offset of the UDP segment). -1 if a word is not in the packet.
  */
 static __always_inline int fp_name_words(void *data, void *end, __u64 off, __u64 n,
-					 const int words_max, __u64 *w, __u64 *key, __u64 *sum)
+					 const int words_max, __u64 *w, __u64 h, __u64 *key,
+					 __u64 *sum)
 {
-	__u64 full = n / 8, last, x, h = *key, s = *sum;
+	__u64 full = n / 8, last, x, s = *sum;
 	int i;
 
 	/* Verifier: hide full's bound from clang, which would otherwise drop

@@ -351,16 +351,10 @@ static __always_inline int fp_parse_dns(struct xdp_md *ctx, struct fp_query *q,
 	if (p[2] != 0 || p[3] != DNS_CLASS_IN)
 		return FP_PASS_CLASS;
 
-	/*
-	 * One pass over the name, a word at a time: its sum for the UDP
-	 * checksum (the question starts at an even offset of the segment), the
-	 * name lower-cased and the key. Whole words, then the word that ends
-	 * where the name ends, shifted so that only its last bytes remain.
-	 */
+	/* The name lower-cased, its key and its sum, in one pass. */
 	q->qtype = qtype;
-	s->key.hash = fp_key_start(name_seed, qtype, n);
 	if (fp_name_words(data, end, qname_off, n, FP_QNAME_WIRE_MAX / 8, s->qname,
-			  &s->key.hash, &sum))
+			  fp_key_start(name_seed, qtype, n), &s->key.hash, &sum))
 		return FP_PASS_ERROR;
 	/* Then type and class, at the name's end. */
 	q->qsum = sum + fp_csum_be(qtype, n & 1) + fp_csum_be(DNS_CLASS_IN, n & 1);
