@@ -8,8 +8,8 @@
 # Knobs: DURATION (s per load run, >= 4), ROUNDS (best of N runs), QPS (kxdpgun
 # target), PASSES (interleaved passes over the hot-zone servers), SECTIONS (any of "prog qps switch bigzone manyzones health"), SERVERS (any of
 # "reflector ns-xdp ns-udp knot-xdp knot-udp nsd"), MANY_ZONES, MANY_WAIT, BUILD,
-# RESULTS, PERF, REFLECT_OBJ, PASS_OBJ, HEALTH_ENDPOINTS, HEALTH_INTERVAL,
-# HEALTH_SECS.
+# RESULTS, PERF, REFLECT_OBJ, FLOOR_OBJ, PASS_OBJ, SWITCH_ROUNDS, HEALTH_ENDPOINTS,
+# HEALTH_INTERVAL, HEALTH_SECS.
 
 set -u
 export LC_ALL=C
@@ -32,7 +32,7 @@ HEALTH_INTERVAL=${HEALTH_INTERVAL:-30}	# s
 HEALTH_SECS=${HEALTH_SECS:-60}		# two intervals: the second one runs at full rate
 MANY_WAIT=${MANY_WAIT:-45}	# s; 4.5 times the 10 s target, within the 3 min budget
 PERF=${PERF:-}			# a directory: perf record both CPUs during each run
-SWITCH_PAIRS=${SWITCH_PAIRS:-10}	# triples of 2 s windows in the switching run
+SWITCH_ROUNDS=${SWITCH_ROUNDS:-10}	# rounds of three 2 s windows in the switching run
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
 NAMESERVED=$BUILD/nameserved
 NSCTL=$BUILD/nsctl
@@ -660,6 +660,12 @@ attach_prog_id()
 	nsenter --net="/run/netns/$SRV_NS" bpftool net attach xdpdrv id "$1" dev "$VS" overwrite
 }
 
+# pinned_prog_id PIN: the id of the program pinned at PIN.
+pinned_prog_id()
+{
+	bpftool prog show pinned "$1" | sed -n 's/^\([0-9]*\):.*/\1/p'
+}
+
 # prog_map_id PROG SUFFIX: the id of PROG's map whose name ends in SUFFIX.
 prog_map_id()
 {
@@ -675,18 +681,13 @@ prog_map_id()
 	return 1
 }
 
-# floor_load NS_ID PIN: the floor program (bench/xdp_floor.bpf.c) pinned at
-# PIN, on nameserved's tier-0 answers and with the key seed of nameserved's
-# program NS_ID, which that program keeps in its read-only data.
-floor_load()
+# floor_seed NS_ID FLOOR_ID: gives the floor program FLOOR_ID the key seed of
+# nameserved's program NS_ID, which that program keeps in its read-only data.
+floor_seed()
 {
 	local rodata bss seed
 
-	bpftool prog load "$FLOOR_OBJ" "$2" type xdp \
-		map name answers_32 pinned "/sys/fs/bpf/nameserve/$INSTANCE/answers_32" || return 1
-	rodata=$(prog_map_id "$1" .rodata) &&
-	bss=$(prog_map_id "$(bpftool prog show pinned "$2" | sed -n 's/^\([0-9]*\):.*/\1/p')" .bss) ||
-		return 1
+	rodata=$(prog_map_id "$1" .rodata) && bss=$(prog_map_id "$2" .bss) || return 1
 	# name_seed, then the floor's epoch (0), as little-endian bytes.
 	seed=$(bpftool -j map dump id "$rodata" | python3 -c '
 import json, sys
@@ -696,19 +697,42 @@ print(*("%d" % b for b in seed.to_bytes(8, "little") + bytes(8)))') || return 1
 	bpftool map update id "$bss" key 0 0 0 0 value $seed
 }
 
-# floor_answered PIN: XDP_TX answers the floor program pinned at PIN has sent.
+# floor_answered FLOOR_ID: XDP_TX answers the floor program has sent.
 floor_answered()
 {
 	local id
 
-	id=$(prog_map_id "$(bpftool prog show pinned "$1" | sed -n 's/^\([0-9]*\):.*/\1/p')" counters) &&
+	id=$(prog_map_id "$1" counters) &&
 	bpftool -j map lookup id "$id" key 0 0 0 0 |
-		python3 -c 'import json, sys; print(sum(v["value"] for v in json.load(sys.stdin)["values"]))'
+		python3 -c 'import json, sys; print(sum(v["value"] for v in json.load(sys.stdin)["formatted"]["values"]))'
+}
+
+# switch_ready NS_ID REF_PIN FLOOR_PIN: loads the reflector at REF_PIN and the
+# floor at FLOOR_PIN, on nameserved's tier-0 answers, and leaves the floor
+# attached. 0 once nameserved's program and then the floor itself have
+# answered: the floor's rate means nothing unless it answers as nameserved does.
+switch_ready()
+{
+	local floor_id q before
+
+	[ -n "$1" ] && wait_answer h1.example.com. A 198.18.0.1 &&
+	bpftool prog load "$REFLECT_OBJ" "$2" type xdp &&
+	bpftool prog load "$FLOOR_OBJ" "$3" type xdp \
+		map name answers_32 pinned "/sys/fs/bpf/nameserve/$INSTANCE/answers_32" &&
+	floor_id=$(pinned_prog_id "$3") && floor_seed "$1" "$floor_id" &&
+	attach_prog_id "$floor_id" || return 1
+	for q in "h1.example.com. A 198.18.0.1" "h2.example.com. AAAA 2001:db8::2"; do
+		before=$(floor_answered "$floor_id") && wait_answer $q &&
+		[ "$(floor_answered "$floor_id")" -gt "$before" ] || {
+			log "switch: the floor did not answer ${q% *} itself"
+			return 1
+		}
+	done
 }
 
 # section_switch: one kxdpgun run against nameserved's XDP path while the
 # server veth's program cycles through the reflector, the floor program and
-# nameserved's every 2 s: the rates of a triple are seconds apart, not minutes
+# nameserved's every 2 s: the rates of a round are seconds apart, not minutes
 # as in the passes above, so the VM's drift mostly cancels. Each goes first in
 # turn. The floor (bench/xdp_floor.bpf.c) answers the same queries from the
 # same map with the least work found, so floor / reflector is what the machine
@@ -716,53 +740,35 @@ floor_answered()
 section_switch()
 {
 	local z=$TMP/zones ref_pin=/sys/fs/bpf/nameserve-bench-reflect-$SUFFIX
-	local floor_pin=/sys/fs/bpf/nameserve-bench-floor-$SUFFIX ns_id ref_id floor_id
-	local pid i k rate names ids
+	local floor_pin=/sys/fs/bpf/nameserve-bench-floor-$SUFFIX ns_id pid i j k rate
+	local names=(ref floor ns) ids
 
-	log "switching run: $SWITCH_PAIRS triples of 2 s windows"
+	log "switching run: $SWITCH_ROUNDS rounds of three 2 s windows"
 	start_nameserved switch --zone "$z/hot.zone" --xdp "$VS" --xdp-mode native \
 		--instance "$INSTANCE" || return
 	ns_id=$(xdp_prog_on_server | sed -n 's/.*(id \([0-9]*\))$/\1/p')
-	if [ -z "$ns_id" ] || ! wait_answer h1.example.com. A 198.18.0.1 ||
-	   ! bpftool prog load "$REFLECT_OBJ" "$ref_pin" type xdp ||
-	   ! floor_load "$ns_id" "$floor_pin"; then
+	if ! switch_ready "$ns_id" "$ref_pin" "$floor_pin" || ! attach_prog_id "$ns_id"; then
 		fail "switch: nameserved's XDP path, the reflector or the floor is not ready"
 		stop_daemon "$DAEMON_PID"
 		rm -f "$ref_pin" "$floor_pin"
 		return
 	fi
-	ref_id=$(bpftool prog show pinned "$ref_pin" | sed -n 's/^\([0-9]*\):.*/\1/p')
-	floor_id=$(bpftool prog show pinned "$floor_pin" | sed -n 's/^\([0-9]*\):.*/\1/p')
-	# The floor must answer, and as nameserved does, before its rate means anything.
-	if ! attach_prog_id "$floor_id" || ! wait_answer h1.example.com. A 198.18.0.1 ||
-	   ! wait_answer h2.example.com. AAAA 2001:db8::2 ||
-	   [ "$(floor_answered "$floor_pin")" -lt 2 ]; then
-		fail "switch: the floor program does not answer the hot zone"
-		attach_prog_id "$ns_id"
-		stop_daemon "$DAEMON_PID"
-		rm -f "$ref_pin" "$floor_pin"
-		return
-	fi
-	attach_prog_id "$ns_id"
-	ip netns exec "$CLI_NS" timeout $((SWITCH_PAIRS * 9 + 30)) \
-		kxdpgun -t $((SWITCH_PAIRS * 9 + 4)) -Q "$QPS" -F "$GEN_CPU" -i "$z/hot.queries" \
+	ids=("$(pinned_prog_id "$ref_pin")" "$(pinned_prog_id "$floor_pin")" "$ns_id")
+	ip netns exec "$CLI_NS" timeout $((SWITCH_ROUNDS * 9 + 30)) \
+		kxdpgun -t $((SWITCH_ROUNDS * 9 + 4)) -Q "$QPS" -F "$GEN_CPU" -i "$z/hot.queries" \
 		"$SRV_IP" >"$TMP/kxdpgun-switch.txt" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	sleep 2
-	names=(ref floor ns)
-	ids=("$ref_id" "$floor_id" "$ns_id")
-	for i in $(seq "$SWITCH_PAIRS"); do
-		declare -A got=()
-		for k in 0 1 2; do
-			k=$(( (k + i - 1) % 3 ))
-			attach_prog_id "${ids[$k]}" && rate=$(window_rate) && got[${names[$k]}]=$rate
+	for i in $(seq "$SWITCH_ROUNDS"); do
+		for j in 0 1 2; do
+			k=$(( (i + j) % 3 ))
+			rate=-
+			attach_prog_id "${ids[$k]}" && rate=$(window_rate)
+			RUNS[switch-${names[$k]}]+=" $rate"
 		done
-		log "switch: triple $i: reflector ${got[ref]:-?}/s, floor ${got[floor]:-?}/s, nameserved ${got[ns]:-?}/s"
-		for k in "${names[@]}"; do
-			RUNS[switch-$k]+=" ${got[$k]:--}"
-		done
-		unset got
+		log "switch: round $i: reflector ${RUNS[switch-ref]##* }/s," \
+		    "floor ${RUNS[switch-floor]##* }/s, nameserved ${RUNS[switch-ns]##* }/s"
 	done
 	attach_prog_id "$ns_id" || fail "switch: cannot put nameserved's program back"
 	kill -TERM "$pid" 2>/dev/null
@@ -918,7 +924,7 @@ target()
 }
 
 # paired A B OP PCT [ONE MANY]: the median of RUNS[A]/RUNS[B] over the passes
-# (or ONE/MANY: the switching run's triples) where both ran, its range, and the
+# (or ONE/MANY: the switching run's rounds) where both ran, its range, and the
 # target A/B OP PCT % judged on that median; no target with an empty OP.
 paired()
 {
@@ -1013,15 +1019,15 @@ report()
 	if [ -n "${RUNS[switch-ns]:-}" ]; then
 		echo "## 2a. nameserved XDP / reflector within one run (hot zone)"
 		echo
-		echo "- nameserved / reflector, median of the triples: $(paired switch-ns switch-ref ">=" 90 triple triples)"
-		echo "- floor / reflector: $(paired switch-floor switch-ref "" "" triple triples)"
-		echo "- nameserved / floor: $(paired switch-ns switch-floor "" "" triple triples)"
-		echo "- triple by triple, nameserved / reflector: $(pass_ratios "${RUNS[switch-ns]}" "${RUNS[switch-ref]}")"
-		echo "- triple by triple, floor / reflector: $(pass_ratios "${RUNS[switch-floor]:-}" "${RUNS[switch-ref]}")"
+		echo "- nameserved / reflector, median of the rounds: $(paired switch-ns switch-ref ">=" 90 round rounds)"
+		echo "- floor / reflector: $(paired switch-floor switch-ref "" "" round rounds)"
+		echo "- nameserved / floor: $(paired switch-ns switch-floor "" "" round rounds)"
+		echo "- round by round, nameserved / reflector: $(pass_ratios "${RUNS[switch-ns]}" "${RUNS[switch-ref]}")"
+		echo "- round by round, floor / reflector: $(pass_ratios "${RUNS[switch-floor]:-}" "${RUNS[switch-ref]}")"
 		echo
 		echo "One kxdpgun run; the server veth's program cycles through the reflector,"
 		echo "the floor and nameserved's every 2 s, each first in turn, and each window's"
-		echo "rate is the XDP_TX frames the veth sent (ethtool -S). The rates of a triple"
+		echo "rate is the XDP_TX frames the veth sent (ethtool -S). The rates of a round"
 		echo "are seconds apart, not minutes as in the passes of section 2. The floor"
 		echo "(bench/xdp_floor.bpf.c) answers the hot zone's queries from nameserved's own"
 		echo "map with the least work found (fixed offsets, a per-CPU copy of hot entries,"

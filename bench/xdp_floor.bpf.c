@@ -20,8 +20,8 @@
 
 #define FLOOR_LINES		4096
 #define FLOOR_ANSWER_MAX	64
-#define FLOOR_QNAME_OFF		(sizeof(struct ethhdr) + sizeof(struct iphdr) + \
-				 sizeof(struct udphdr) + DNS_HDR_LEN)
+#define FLOOR_UDP_OFF		(sizeof(struct ethhdr) + sizeof(struct iphdr))
+#define FLOOR_QNAME_OFF		(FLOOR_UDP_OFF + sizeof(struct udphdr) + DNS_HDR_LEN)
 
 /* One cached answer, in two cache lines. */
 struct floor_line {
@@ -36,6 +36,7 @@ struct floor_line {
 	__u8	answer[FLOOR_ANSWER_MAX];
 	__u64	pad;
 };
+_Static_assert(sizeof(struct floor_line) == 128, "a line is two cache lines");
 
 FP_ANSWERS_MAP(32);
 
@@ -53,6 +54,11 @@ FP_COUNTERS_MAP(counters);
 volatile __u64 name_seed;
 volatile __u64 epoch;
 
+static __always_inline bool floor_same_name(const __u64 *a, const __u64 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
 /* The answer for the name in @w (@n bytes) and @qtype: from this CPU's line,
  * else from the map, which then fills the line. */
 static __always_inline const struct floor_line *floor_lookup(__u64 key, const __u64 *w,
@@ -68,12 +74,10 @@ static __always_inline const struct floor_line *floor_lookup(__u64 key, const __
 	if (!l)
 		return NULL;
 	if (l->epoch == ep && l->key == key && l->qtype == qtype && l->qlen == n &&
-	    l->qname[0] == w[0] && l->qname[1] == w[1] && l->qname[2] == w[2] &&
-	    l->qname[3] == w[3])
+	    floor_same_name(l->qname, w))
 		return l;
 	e = bpf_map_lookup_elem(&answers_32, &key);
-	if (!e || e->qtype != qtype || e->qlen != n || e->qname[0] != w[0] ||
-	    e->qname[1] != w[1] || e->qname[2] != w[2] || e->qname[3] != w[3])
+	if (!e || e->qtype != qtype || e->qlen != n || !floor_same_name(e->qname, w))
 		return NULL;
 	if (e->answer.flags || e->answer.len < 8 || e->answer.len > FLOOR_ANSWER_MAX)
 		return NULL;
@@ -136,12 +140,12 @@ static __always_inline int floor_answer(struct xdp_md *ctx)
 		dnssec_ok = o[7] & EDNS_DO;
 		qend += DNS_OPT_LEN;
 	}
-	if (data + qend != end || bpf_ntohs(udp->len) != qend - FLOOR_QNAME_OFF + 20)
+	if (data + qend != end || bpf_ntohs(udp->len) != qend - FLOOR_UDP_OFF)
 		return FP_PASS_MALFORMED;
 
 	/* The key and the question's sum, as the fast path computes them. */
-	key = fp_key_start(name_seed, qtype, n);
-	if (fp_name_words(data, end, FLOOR_QNAME_OFF, n, FP_TIER_0 / 8, w, &key, &sum))
+	if (fp_name_words(data, end, FLOOR_QNAME_OFF, n, FP_TIER_0 / 8, w,
+			  fp_key_start(name_seed, qtype, n), &key, &sum))
 		return FP_PASS_MALFORMED;
 	l = floor_lookup(key, w, n, qtype);
 	if (!l)
@@ -159,7 +163,7 @@ static __always_inline int floor_answer(struct xdp_md *ctx)
 	if ((void *)(dns + 1) > end)
 		return FP_PASS_ERROR;
 	fp_swap_macs(eth);
-	ulen = qend - FLOOR_QNAME_OFF + 20 + l->alen;
+	ulen = qend - FLOOR_UDP_OFF + l->alen;
 	tot = bpf_htons(sizeof(*ip) + ulen);
 	saddr = ip->saddr;
 	daddr = ip->daddr;
